@@ -1,0 +1,214 @@
+package fn
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/stsrender/stsrender/release"
+	"github.com/stsrender/stsrender/render"
+	"sigs.k8s.io/yaml"
+)
+
+// API group, version and kind of the function config.
+const (
+	APIVersion = "stsrender.dev/v1alpha1"
+	Kind       = "STSCredentials"
+)
+
+// STSCredentials is the function config: one per cluster. The same object is
+// the `stsrender render -f` file.
+type STSCredentials struct {
+	APIVersion string         `json:"apiVersion"`
+	Kind       string         `json:"kind"`
+	Metadata   map[string]any `json:"metadata,omitempty"`
+	Spec       Spec           `json:"spec"`
+
+	// baseDir resolves relative file names: the config file's directory for
+	// the CLI, the kustomization directory (the working directory) for KRM.
+	baseDir string
+}
+
+// Spec is the cluster's STS configuration.
+type Spec struct {
+	// Name prefixes role names, names the bucket "<name>-oidc" and keys the
+	// ownership tag, like ccoctl --name.
+	Name    string      `json:"name"`
+	AWS     AWSSpec     `json:"aws"`
+	OIDC    OIDCSpec    `json:"oidc"`
+	Release ReleaseSpec `json:"release"`
+	Outputs OutputsSpec `json:"outputs"`
+	// Apply also creates or updates the AWS side during the render.
+	Apply bool `json:"apply,omitempty"`
+}
+
+// AWSSpec says where the roles live.
+type AWSSpec struct {
+	AccountID              string            `json:"accountID"`
+	Region                 string            `json:"region"`
+	PermissionsBoundaryARN string            `json:"permissionsBoundaryARN,omitempty"`
+	RolePath               string            `json:"rolePath,omitempty"`
+	Tags                   map[string]string `json:"tags,omitempty"`
+	// RoleNaming is "truncate" (ccoctl's 64-character cut, default) or
+	// "hashed" (unique names with a hash suffix).
+	RoleNaming string `json:"roleNaming,omitempty"`
+}
+
+// OIDCSpec describes the issuer.
+type OIDCSpec struct {
+	IssuerURL                string   `json:"issuerURL,omitempty"`
+	PublicKeyFile            string   `json:"publicKeyFile,omitempty"`
+	PublicKey                string   `json:"publicKey,omitempty"`
+	AdditionalPublicKeyFiles []string `json:"additionalPublicKeyFiles,omitempty"`
+	PrivateBucket            bool     `json:"privateBucket,omitempty"`
+}
+
+// ReleaseSpec says where the CredentialsRequests come from and which ones
+// the cluster uses.
+type ReleaseSpec struct {
+	// Image is the release image pull spec; a digest is recommended.
+	Image string `json:"image,omitempty"`
+	// PullSecretFile is a docker config JSON (the OpenShift pull secret).
+	PullSecretFile string `json:"pullSecretFile,omitempty"`
+	// Insecure allows plain HTTP to the registry (local mirrors and tests).
+	Insecure bool `json:"insecure,omitempty"`
+	// Mirrors maps a repository to mirrors tried in order (digest pulls only).
+	Mirrors map[string][]string `json:"mirrors,omitempty"`
+	// ManifestsDir holds already extracted requests: the offline source.
+	ManifestsDir string `json:"manifestsDir,omitempty"`
+	// InstallConfig is read for featureSet and capabilities.
+	InstallConfig  string                `json:"installConfig,omitempty"`
+	Capabilities   *release.Capabilities `json:"capabilities,omitempty"`
+	FeatureSet     string                `json:"featureSet,omitempty"`
+	ClusterProfile string                `json:"clusterProfile,omitempty"`
+}
+
+// OutputsSpec chooses what the function emits.
+type OutputsSpec struct {
+	// Manifests emits the STS Secrets and the Authentication (default true).
+	Manifests *bool `json:"manifests,omitempty"`
+	// AWS is "none" (default) or "document": the IAM roles, OIDC provider,
+	// bucket and issuer documents as reviewable stsrender.dev objects.
+	AWS string `json:"aws,omitempty"`
+}
+
+// Output modes of OutputsSpec.AWS.
+const (
+	AWSOutputNone     = "none"
+	AWSOutputDocument = "document"
+)
+
+// ParseConfig decodes and validates a function config. Unknown fields are
+// rejected with their path, so a typo never silently changes a render.
+// baseDir resolves relative file names.
+func ParseConfig(file string, data []byte, baseDir string) (*STSCredentials, error) {
+	jsonData, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	var generic any
+	if err := json.Unmarshal(jsonData, &generic); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if err := checkKnownFields(generic, STSCredentials{}); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	var cfg STSCredentials
+	dec := json.NewDecoder(bytes.NewReader(jsonData))
+	if err := dec.Decode(&cfg); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	cfg.baseDir = baseDir
+	cfg.Default()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return &cfg, nil
+}
+
+// Default fills in optional fields.
+func (c *STSCredentials) Default() {
+	if c.Spec.Outputs.Manifests == nil {
+		t := true
+		c.Spec.Outputs.Manifests = &t
+	}
+	if c.Spec.Outputs.AWS == "" {
+		c.Spec.Outputs.AWS = AWSOutputNone
+	}
+}
+
+// Validate checks what can be checked without reading any file; the render
+// checks the rest.
+func (c *STSCredentials) Validate() error {
+	var errs []error
+	if c.APIVersion != APIVersion || c.Kind != Kind {
+		errs = append(errs, fmt.Errorf("apiVersion/kind: expected %s %s, found %q %q", APIVersion, Kind, c.APIVersion, c.Kind))
+	}
+	s := c.Spec
+	if s.OIDC.PublicKey != "" && s.OIDC.PublicKeyFile != "" {
+		errs = append(errs, errors.New("spec.oidc: set publicKeyFile or publicKey, not both"))
+	}
+	if s.OIDC.PublicKey == "" && s.OIDC.PublicKeyFile == "" {
+		errs = append(errs, errors.New("spec.oidc.publicKeyFile: required (the PKIX PEM public half of the service-account signing key; see stsrender create-key-pair)"))
+	}
+	if s.Release.Image != "" && s.Release.ManifestsDir != "" {
+		errs = append(errs, errors.New("spec.release: set image or manifestsDir, not both"))
+	}
+	if s.Release.InstallConfig != "" && (s.Release.Capabilities != nil || s.Release.FeatureSet != "") {
+		errs = append(errs, errors.New("spec.release: installConfig already sets capabilities and featureSet; remove the inline ones"))
+	}
+	switch s.Outputs.AWS {
+	case AWSOutputNone, AWSOutputDocument:
+	default:
+		errs = append(errs, fmt.Errorf("spec.outputs.aws: %q is not one of none, document", s.Outputs.AWS))
+	}
+	if s.Release.Capabilities != nil || s.Release.FeatureSet != "" {
+		in := release.Inclusion{FeatureSet: s.Release.FeatureSet, Capabilities: s.Release.Capabilities}
+		if err := in.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("spec.release.%w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Path resolves a file name of the config against its base directory.
+func (c *STSCredentials) Path(name string) string {
+	if name == "" || filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(c.baseDir, name)
+}
+
+// Params converts the config into render parameters, reading the public
+// keys it names.
+func (c *STSCredentials) Params(readFile func(string) ([]byte, error)) (render.Params, error) {
+	s := c.Spec
+	p := render.Params{
+		Name:                   s.Name,
+		AccountID:              s.AWS.AccountID,
+		Region:                 s.AWS.Region,
+		RolePath:               s.AWS.RolePath,
+		PermissionsBoundaryARN: s.AWS.PermissionsBoundaryARN,
+		Tags:                   s.AWS.Tags,
+		IssuerURL:              s.OIDC.IssuerURL,
+		PrivateBucket:          s.OIDC.PrivateBucket,
+		RoleNaming:             render.RoleNaming(s.AWS.RoleNaming),
+	}
+	if s.OIDC.PublicKey != "" {
+		p.PublicKeys = append(p.PublicKeys, render.PublicKey{Source: "spec.oidc.publicKey", PEM: []byte(s.OIDC.PublicKey)})
+	}
+	files := s.OIDC.AdditionalPublicKeyFiles
+	if s.OIDC.PublicKeyFile != "" {
+		files = append([]string{s.OIDC.PublicKeyFile}, files...)
+	}
+	for _, f := range files {
+		data, err := readFile(c.Path(f))
+		if err != nil {
+			return render.Params{}, fmt.Errorf("spec.oidc: read public key: %w", err)
+		}
+		p.PublicKeys = append(p.PublicKeys, render.PublicKey{Source: f, PEM: data})
+	}
+	return p, nil
+}

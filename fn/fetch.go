@@ -1,0 +1,50 @@
+package fn
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/stsrender/stsrender/release"
+)
+
+// FetchFunc pulls the manifests of the release image a config names.
+type FetchFunc func(ctx context.Context, spec ReleaseSpec, pathOf func(string) string) (*release.Manifests, error)
+
+// ImageFetcher returns the FetchFunc used by the CLI and the function: the
+// pull secret and mirrors from the config, the on-disk cache, warnings and
+// (on a terminal) progress on log.
+func ImageFetcher(log io.Writer) FetchFunc {
+	return func(ctx context.Context, spec ReleaseSpec, pathOf func(string) string) (*release.Manifests, error) {
+		client, err := NewReleaseClient(spec, pathOf, log)
+		if err != nil {
+			return nil, err
+		}
+		payload, err := client.Fetch(ctx, spec.Image)
+		if err != nil {
+			return nil, fmt.Errorf("spec.release.image: %w", err)
+		}
+		return payload.Manifests(spec.Image)
+	}
+}
+
+// NewReleaseClient builds a release client from the release settings of a
+// config.
+func NewReleaseClient(spec ReleaseSpec, pathOf func(string) string, log io.Writer) (*release.Client, error) {
+	keychain, err := release.Keychain(pathOf(spec.PullSecretFile))
+	if err != nil {
+		return nil, fmt.Errorf("spec.release.pullSecretFile: %w", err)
+	}
+	cacheDir, err := release.DefaultCacheDir()
+	if err != nil {
+		return nil, err
+	}
+	return &release.Client{
+		Keychain: keychain,
+		Insecure: spec.Insecure,
+		Mirrors:  spec.Mirrors,
+		Cache:    &release.Cache{Dir: cacheDir},
+		Log:      log,
+		Progress: release.TerminalProgress(log),
+	}, nil
+}

@@ -1,0 +1,99 @@
+package fn
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/stsrender/stsrender/render"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Kinds of the reviewable AWS documents (outputs.aws: document). They are
+// descriptions, not requests to any controller: a separate kustomization can
+// carry them to a pull request, a policy check or an applier.
+const (
+	RoleKind         = "IAMRole"
+	OIDCProviderKind = "OIDCProvider"
+	BucketKind       = "OIDCBucket"
+)
+
+// Objects converts a model into the function's output objects, in a fixed
+// order: the Authentication, the Secrets, then (outputs.aws: document) the
+// OIDC provider, the roles and the bucket.
+func Objects(m *render.Model, outputs OutputsSpec) ([]*yaml.RNode, error) {
+	var out []*yaml.RNode
+	if outputs.Manifests == nil || *outputs.Manifests {
+		manifests, err := m.Manifests()
+		if err != nil {
+			return nil, err
+		}
+		for _, mf := range manifests {
+			node, err := yaml.Parse(string(mf.YAML))
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", mf.Path, err)
+			}
+			if err := node.PipeE(yaml.SetAnnotation(PathAnnotation, mf.Path)); err != nil {
+				return nil, err
+			}
+			out = append(out, node)
+		}
+	}
+	if outputs.AWS != AWSOutputDocument {
+		return out, nil
+	}
+	docs := []struct {
+		kind, name string
+		spec       any
+	}{{OIDCProviderKind, m.Name, m.OIDCProvider}}
+	for _, r := range m.Roles {
+		docs = append(docs, struct {
+			kind, name string
+			spec       any
+		}{RoleKind, r.Name, r.File()})
+	}
+	docs = append(docs, struct {
+		kind, name string
+		spec       any
+	}{BucketKind, m.Bucket.Name, bucketDocument(m.Bucket)})
+	for _, d := range docs {
+		node, err := awsDocument(d.kind, d.name, d.spec)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, node)
+	}
+	return out, nil
+}
+
+// bucketDocumentSpec is the bucket with the issuer documents it serves.
+type bucketDocumentSpec struct {
+	render.BucketFile
+	Objects []bucketObject `json:"Objects"`
+}
+
+type bucketObject struct {
+	Key         string `json:"Key"`
+	ContentType string `json:"ContentType"`
+	Body        string `json:"Body"`
+}
+
+func bucketDocument(b render.Bucket) bucketDocumentSpec {
+	spec := bucketDocumentSpec{BucketFile: b.File()}
+	for _, o := range b.Objects {
+		spec.Objects = append(spec.Objects, bucketObject{Key: o.Key, ContentType: o.ContentType, Body: string(o.Body)})
+	}
+	return spec
+}
+
+func awsDocument(kind, name string, spec any) (*yaml.RNode, error) {
+	raw, err := json.Marshal(map[string]any{
+		"apiVersion": APIVersion,
+		"kind":       kind,
+		"metadata":   map[string]any{"name": name},
+		"spec":       spec,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", kind, name, err)
+	}
+	return yaml.ConvertJSONToYamlNode(string(raw))
+}

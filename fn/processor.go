@@ -1,0 +1,139 @@
+package fn
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/stsrender/stsrender/render"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Annotations stsrender reads or writes on resources.
+const (
+	// PathAnnotation names the file ccoctl would write an object to.
+	PathAnnotation = "config.kubernetes.io/path"
+	streamSource   = "resource stream"
+)
+
+// Processor is the KRM function. In generator mode (kustomize generators:)
+// it receives only its config and emits the rendered objects; in transformer
+// mode it also renders the AWS CredentialsRequests already in the stream and
+// passes every item through untouched.
+type Processor struct {
+	// Context bounds image pulls; nil means context.Background().
+	Context context.Context
+	// Fetch pulls release images; nil refuses spec.release.image.
+	Fetch FetchFunc
+	// WorkDir resolves relative file names; empty means the working
+	// directory, which kustomize sets to the kustomization's directory.
+	WorkDir string
+	// Log receives warnings and the --explain style report.
+	Log io.Writer
+}
+
+var _ framework.ResourceListProcessor = (*Processor)(nil)
+
+// Process implements framework.ResourceListProcessor. A failure is returned
+// as an error (so the process exits non-zero: kustomize never shows results)
+// and is also recorded as an error result for kpt.
+func (p *Processor) Process(rl *framework.ResourceList) error {
+	if err := p.process(rl); err != nil {
+		result := &framework.Result{Message: err.Error(), Severity: framework.Error}
+		if rl.FunctionConfig != nil {
+			id := yaml.ResourceIdentifier{}
+			id.APIVersion = rl.FunctionConfig.GetApiVersion()
+			id.Kind = rl.FunctionConfig.GetKind()
+			id.Name = rl.FunctionConfig.GetName()
+			result.ResourceRef = &id
+		}
+		rl.Results = append(rl.Results, result)
+		return err
+	}
+	return nil
+}
+
+func (p *Processor) process(rl *framework.ResourceList) error {
+	if rl.FunctionConfig == nil || rl.FunctionConfig.IsNilOrEmpty() {
+		return fmt.Errorf("no functionConfig: declare an %s %s object with the config.kubernetes.io/function annotation", APIVersion, Kind)
+	}
+	cfgYAML, err := rl.FunctionConfig.String()
+	if err != nil {
+		return err
+	}
+	dir := p.WorkDir
+	if dir == "" {
+		if dir, err = os.Getwd(); err != nil {
+			return err
+		}
+	}
+	cfg, err := ParseConfig("functionConfig "+rl.FunctionConfig.GetName(), []byte(cfgYAML), dir)
+	if err != nil {
+		return err
+	}
+	if cfg.Spec.Apply {
+		return fmt.Errorf("spec.apply: applying during a render needs the AWS applier, which this build does not include; run stsrender apply -f instead")
+	}
+	passThrough, stream, err := splitItems(rl.Items, cfg)
+	if err != nil {
+		return err
+	}
+	ctx := p.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	result, err := Build(ctx, cfg, Options{Stream: stream, Fetch: p.Fetch})
+	if err != nil {
+		return err
+	}
+	generated, err := Objects(result.Model, cfg.Spec.Outputs)
+	if err != nil {
+		return err
+	}
+	if p.Log != nil {
+		for _, d := range result.Selection.Decisions {
+			if !d.Kept {
+				fmt.Fprintf(p.Log, "stsrender: %s\n", d)
+			}
+		}
+	}
+	rl.Items = append(passThrough, generated...)
+	return nil
+}
+
+// splitItems drops the function's own config (kustomize hands it to a
+// generator as its only item) and collects the CredentialsRequests of the
+// stream.
+func splitItems(items []*yaml.RNode, cfg *STSCredentials) (passThrough []*yaml.RNode, stream []render.Document, err error) {
+	for i, item := range items {
+		if item.GetApiVersion() == APIVersion && item.GetKind() == Kind {
+			continue
+		}
+		passThrough = append(passThrough, item)
+		if item.GetKind() != render.CredentialsRequestKind {
+			continue
+		}
+		s, err := item.String()
+		if err != nil {
+			return nil, nil, err
+		}
+		label := streamSource
+		if path := item.GetAnnotations()[kioPathAnnotation]; path != "" {
+			label = path
+		}
+		docs, err := render.ParseDocuments(label, []byte(s))
+		if err != nil {
+			return nil, nil, err
+		}
+		for j := range docs {
+			docs[j].Source.Index = i
+		}
+		stream = append(stream, docs...)
+	}
+	return passThrough, stream, nil
+}
+
+const kioPathAnnotation = string(kioutil.PathAnnotation)

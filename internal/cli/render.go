@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+	"github.com/stsrender/stsrender/fn"
+	"github.com/stsrender/stsrender/release"
+)
+
+func newRenderCommand(s Streams) *cobra.Command {
+	var (
+		configFile string
+		crDir      string
+		out        string
+		explain    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "render -f CONFIG -o OUT",
+		Short: "Render manifests, issuer documents and IAM JSON into a directory",
+		Long: `render reads an STSCredentials config, selects the CredentialsRequests the
+cluster uses and writes a ccoctl-compatible tree:
+
+  OUT/manifests/cluster-authentication-02-config.yaml
+  OUT/manifests/<namespace>-<name>-credentials.yaml   (one per request)
+  OUT/oidc/.well-known/openid-configuration
+  OUT/oidc/keys.json
+  OUT/iam/oidc-provider.json
+  OUT/iam/roles/<role name>.json
+  OUT/s3/bucket.json
+
+The tree is written to a temporary directory and swapped in at the end: on any
+error OUT is left as it was. cp OUT/manifests/* install/manifests/ feeds
+openshift-install.`,
+		Example: `  stsrender render -f cluster.yaml -o out/
+  stsrender render -f cluster.yaml --credentials-requests-dir credrequests/ -o out/ --explain`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfigFile(configFile)
+			if err != nil {
+				return err
+			}
+			result, err := fn.Build(cmd.Context(), cfg, fn.Options{CredentialsRequestsDir: crDir, Fetch: fetcher(s)})
+			if err != nil {
+				return err
+			}
+			if explain {
+				printDecisions(s, result.Selection)
+			}
+			files, err := result.Model.Files()
+			if err != nil {
+				return err
+			}
+			if err := writeTree(out, files); err != nil {
+				return err
+			}
+			fmt.Fprintf(s.Err, "wrote %d files for %d CredentialsRequests to %s\n", len(files), len(result.Model.Roles), out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&configFile, "config", "f", "", "STSCredentials config file (required)")
+	cmd.Flags().StringVar(&crDir, "credentials-requests-dir", "", "read CredentialsRequests from this directory instead of spec.release")
+	cmd.Flags().StringVarP(&out, "output-dir", "o", "", "directory to write (required)")
+	cmd.Flags().BoolVar(&explain, "explain", false, "print on stderr why each CredentialsRequest was kept or dropped")
+	_ = cmd.MarkFlagRequired("config")
+	_ = cmd.MarkFlagRequired("output-dir")
+	return cmd
+}
+
+func loadConfigFile(path string) (*fn.STSCredentials, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return fn.ParseConfig(path, data, filepath.Dir(path))
+}
+
+func printDecisions(s Streams, sel *release.Selection) {
+	for _, d := range sel.Decisions {
+		fmt.Fprintln(s.Err, d.String())
+	}
+}

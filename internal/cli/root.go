@@ -1,0 +1,78 @@
+// Package cli holds the stsrender command line: the KRM function when run
+// without arguments, and the render, extract, key-pair and AWS subcommands.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// Streams are the process's standard streams.
+type Streams struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// exitError carries a specific exit code (plan's "changes present" is 2).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// Main runs stsrender with args and returns the process exit code. Errors are
+// printed once, newline-terminated, on stderr.
+func Main(ctx context.Context, args []string, s Streams) int {
+	cmd := newRootCommand(ctx, s)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var exit *exitError
+	if errors.As(err, &exit) {
+		if exit.err != nil {
+			fmt.Fprintf(s.Err, "stsrender: %v\n", exit.err)
+		}
+		return exit.code
+	}
+	fmt.Fprintf(s.Err, "stsrender: %v\n", err)
+	return 1
+}
+
+func newRootCommand(ctx context.Context, s Streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "stsrender",
+		Short: "Render OpenShift AWS STS credentials from release images, GitOps style",
+		Long: `stsrender renders everything an OpenShift cluster in AWS STS manual mode needs:
+the CredentialsRequests of a release image (filtered by the cluster's capabilities
+and feature set), one IAM role per request, the STS Secrets, the
+cluster-authentication-02-config Authentication and the OIDC issuer documents.
+
+Run without arguments it is a KRM function: it reads a ResourceList on stdin and
+writes one on stdout (kustomize exec or container mode, kpt). The subcommands do
+the same work from the command line.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runFunction(cmd.Context(), s)
+		},
+	}
+	root.SetIn(s.In)
+	root.SetOut(s.Out)
+	root.SetErr(s.Err)
+	root.AddCommand(
+		newRenderCommand(s),
+		newCreateKeyPairCommand(s),
+		newVersionCommand(s),
+	)
+	return root
+}

@@ -1,0 +1,99 @@
+package release
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/stsrender/stsrender/render"
+)
+
+// Manifests is what a source yields: the parsed documents of every manifest
+// file and the release version when the source knows it.
+type Manifests struct {
+	Documents []render.Document
+	// Files maps each manifest file name to its bytes, for extract.
+	Files map[string][]byte
+	// Version is nil when the source has no release-metadata.
+	Version *Version
+}
+
+// IsManifestFile reports whether a payload or directory entry is read as
+// manifests: .yaml, .yml and .json files, as oc does.
+func IsManifestFile(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+// ReadDirectory reads the manifest files at the top level of dir, in name
+// order, plus release-metadata when present. Sub-directories are ignored,
+// like the payload's own layout.
+func ReadDirectory(dir string) (*Manifests, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read CredentialsRequests directory: %w", err)
+	}
+	files := map[string][]byte{}
+	for _, e := range entries {
+		if e.IsDir() || !(IsManifestFile(e.Name()) || e.Name() == metadataFile) {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("read CredentialsRequests directory: %w", err)
+		}
+		files[e.Name()] = data
+	}
+	return parseManifestFiles(files, dir)
+}
+
+const metadataFile = "release-metadata"
+
+// parseManifestFiles parses every manifest file in name order. label
+// prefixes file names in error messages.
+func parseManifestFiles(files map[string][]byte, label string) (*Manifests, error) {
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	m := &Manifests{Files: map[string][]byte{}}
+	for _, name := range names {
+		data := files[name]
+		if name == metadataFile {
+			v, err := parseReleaseMetadata(data)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", filepath.Join(label, name), err)
+			}
+			m.Version = v
+			continue
+		}
+		if !IsManifestFile(name) {
+			continue
+		}
+		docs, err := render.ParseDocuments(filepath.Join(label, name), data)
+		if err != nil {
+			return nil, err
+		}
+		m.Documents = append(m.Documents, docs...)
+		m.Files[name] = data
+	}
+	return m, nil
+}
+
+func parseReleaseMetadata(data []byte) (*Version, error) {
+	var meta struct {
+		Kind    string `json:"kind"`
+		Version string `json:"version"`
+	}
+	if err := json.Unmarshal(data, &meta); err != nil {
+		return nil, fmt.Errorf("release-metadata is not JSON: %w", err)
+	}
+	return ParseVersion(meta.Version)
+}

@@ -1,0 +1,251 @@
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// Prefixes of local image sources, as skopeo spells them.
+const (
+	OCILayoutPrefix     = "oci:"
+	DockerArchivePrefix = "docker-archive:"
+)
+
+// Client pulls release payloads.
+type Client struct {
+	// Keychain authenticates to registries; nil means anonymous.
+	Keychain authn.Keychain
+	// Insecure allows plain HTTP (and unverified TLS) to registries.
+	Insecure bool
+	// Mirrors maps a source repository (or a prefix of it) to mirrors tried
+	// in order before the source, for digest references only.
+	Mirrors map[string][]string
+	// Platform picks from multi-arch manifest lists; nil means linux/amd64.
+	Platform *v1.Platform
+	// Cache, when set, keeps payloads by image digest.
+	Cache *Cache
+	// Strict reads every layer as oc does instead of stopping at the
+	// payload layer.
+	Strict bool
+	// Transport is the HTTP transport; nil means the default.
+	Transport http.RoundTripper
+	// Log receives warnings (tag references, mirror fall-backs).
+	Log io.Writer
+	// Progress reports download progress; nil means silent.
+	Progress progressFunc
+}
+
+// Fetch returns the payload of a release image. ref is a registry reference
+// (by digest, or by tag, which is resolved once), "oci:DIR" for an OCI image
+// layout or "docker-archive:FILE" for a `docker save` tarball.
+func (c *Client) Fetch(ctx context.Context, ref string) (*Payload, error) {
+	switch {
+	case strings.HasPrefix(ref, OCILayoutPrefix):
+		return c.fetchLayout(strings.TrimPrefix(ref, OCILayoutPrefix))
+	case strings.HasPrefix(ref, DockerArchivePrefix):
+		img, err := tarball.ImageFromPath(strings.TrimPrefix(ref, DockerArchivePrefix), nil)
+		if err != nil {
+			return nil, fmt.Errorf("open docker archive: %w", err)
+		}
+		return readPayload(img, c.Strict, c.Progress)
+	default:
+		return c.fetchRemote(ctx, ref)
+	}
+}
+
+func (c *Client) platform() v1.Platform {
+	if c.Platform != nil {
+		return *c.Platform
+	}
+	return v1.Platform{OS: "linux", Architecture: "amd64"}
+}
+
+func (c *Client) key(digest string) string {
+	return cacheKey("payload/v1", digest, c.platform().String(), fmt.Sprint(c.Strict))
+}
+
+func (c *Client) cached(digest string) *Payload {
+	if c.Cache == nil {
+		return nil
+	}
+	return c.Cache.Get(c.key(digest))
+}
+
+func (c *Client) store(digest string, p *Payload) error {
+	if c.Cache == nil {
+		return nil
+	}
+	if err := c.Cache.Put(c.key(digest), p); err != nil {
+		return fmt.Errorf("cache release payload: %w", err)
+	}
+	return nil
+}
+
+func (c *Client) fetchLayout(dir string) (*Payload, error) {
+	index, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open OCI layout %s: %w", dir, err)
+	}
+	img, err := c.imageFromIndex(index)
+	if err != nil {
+		return nil, fmt.Errorf("OCI layout %s: %w", dir, err)
+	}
+	digest, err := img.Digest()
+	if err != nil {
+		return nil, err
+	}
+	if p := c.cached(digest.String()); p != nil {
+		return p, nil
+	}
+	p, err := readPayload(img, c.Strict, c.Progress)
+	if err != nil {
+		return nil, err
+	}
+	return p, c.store(digest.String(), p)
+}
+
+// imageFromIndex picks the image of an OCI layout: its only image, or the
+// one for the platform, following nested indexes.
+func (c *Client) imageFromIndex(index v1.ImageIndex) (v1.Image, error) {
+	im, err := index.IndexManifest()
+	if err != nil {
+		return nil, err
+	}
+	want := c.platform()
+	var match *v1.Descriptor
+	for i, d := range im.Manifests {
+		if len(im.Manifests) == 1 || (d.Platform != nil && d.Platform.Satisfies(want)) {
+			match = &im.Manifests[i]
+			break
+		}
+	}
+	if match == nil {
+		return nil, fmt.Errorf("no image for platform %s", want)
+	}
+	if match.MediaType.IsIndex() {
+		child, err := index.ImageIndex(match.Digest)
+		if err != nil {
+			return nil, err
+		}
+		return c.imageFromIndex(child)
+	}
+	return index.Image(match.Digest)
+}
+
+func (c *Client) fetchRemote(ctx context.Context, ref string) (*Payload, error) {
+	var nameOpts []name.Option
+	if c.Insecure {
+		nameOpts = append(nameOpts, name.Insecure)
+	}
+	parsed, err := name.ParseReference(ref, nameOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("release image %q: %w", ref, err)
+	}
+	opts := []remote.Option{
+		remote.WithContext(ctx),
+		remote.WithPlatform(c.platform()),
+		remote.WithTransport(&schemeGuard{next: c.transport(), insecure: c.Insecure}),
+	}
+	if c.Keychain != nil {
+		opts = append(opts, remote.WithAuthFromKeychain(c.Keychain))
+	}
+	if digestRef, ok := parsed.(name.Digest); ok {
+		if p := c.cached(digestRef.DigestStr()); p != nil {
+			return p, nil
+		}
+		return c.pullDigest(digestRef, nameOpts, opts)
+	}
+	c.warn("release image %s is referenced by tag; pin it by digest (@sha256:…) so every render of this commit uses the same release", ref)
+	head, err := remote.Head(parsed, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", ref, err)
+	}
+	digestRef := parsed.Context().Digest(head.Digest.String())
+	if p := c.cached(digestRef.DigestStr()); p != nil {
+		return p, nil
+	}
+	return c.pullDigest(digestRef, nameOpts, opts)
+}
+
+func (c *Client) pullDigest(ref name.Digest, nameOpts []name.Option, opts []remote.Option) (*Payload, error) {
+	var errs []error
+	for _, candidate := range c.candidates(ref, nameOpts) {
+		desc, err := remote.Get(candidate, opts...)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", candidate, err))
+			if candidate != ref {
+				c.warn("mirror %s failed, trying the next source: %v", candidate.Context(), err)
+			}
+			continue
+		}
+		img, err := desc.Image()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", candidate, err)
+		}
+		p, err := readPayload(img, c.Strict, c.Progress)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", candidate, err)
+		}
+		return p, c.store(ref.DigestStr(), p)
+	}
+	return nil, fmt.Errorf("pull release image: %w", errors.Join(errs...))
+}
+
+// candidates lists the mirrors of ref's repository, then ref itself.
+func (c *Client) candidates(ref name.Digest, nameOpts []name.Option) []name.Digest {
+	repo := ref.Context().Name()
+	var out []name.Digest
+	for source, mirrors := range c.Mirrors {
+		if repo != source && !strings.HasPrefix(repo, strings.TrimSuffix(source, "/")+"/") {
+			continue
+		}
+		for _, m := range mirrors {
+			mirrored := strings.TrimSuffix(m, "/") + strings.TrimPrefix(repo, source) + "@" + ref.DigestStr()
+			d, err := name.NewDigest(mirrored, nameOpts...)
+			if err != nil {
+				c.warn("ignoring mirror %q: %v", m, err)
+				continue
+			}
+			out = append(out, d)
+		}
+	}
+	return append(out, ref)
+}
+
+func (c *Client) transport() http.RoundTripper {
+	if c.Transport != nil {
+		return c.Transport
+	}
+	return remote.DefaultTransport
+}
+
+func (c *Client) warn(format string, args ...any) {
+	if c.Log != nil {
+		fmt.Fprintf(c.Log, "stsrender: warning: "+format+"\n", args...)
+	}
+}
+
+// schemeGuard refuses plain HTTP unless insecure is set. go-containerregistry
+// itself falls back to HTTP for loopback and private addresses.
+type schemeGuard struct {
+	next     http.RoundTripper
+	insecure bool
+}
+
+func (g *schemeGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme == "http" && !g.insecure {
+		return nil, fmt.Errorf("registry %s would be reached over plain HTTP; set spec.release.insecure: true (--insecure) if that is intended", req.URL.Host)
+	}
+	return g.next.RoundTrip(req)
+}

@@ -1,0 +1,331 @@
+package release
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/stsrender/stsrender/render"
+)
+
+// Annotations the inclusion rules read (openshift/library-go manifest.Include).
+const (
+	featureSetAnnotation   = "release.openshift.io/feature-set"
+	featureGateAnnotation  = "release.openshift.io/feature-gate"
+	majorVersionAnnotation = "release.openshift.io/major-version"
+	capabilityAnnotation   = "capability.openshift.io/name"
+	includePrefix          = "include.release.openshift.io/"
+	featureGateProfileOnly = "false-except-for-the-config-operator"
+
+	// DefaultProfile is the cluster profile of a self-managed cluster.
+	DefaultProfile = "self-managed-high-availability"
+	// DefaultFeatureSet is what an empty featureSet means.
+	DefaultFeatureSet = "Default"
+)
+
+// knownFeatureSets are the values release.openshift.io/feature-set may list.
+var knownFeatureSets = map[string]bool{
+	"Default": true, "TechPreviewNoUpgrade": true, "DevPreviewNoUpgrade": true, "CustomNoUpgrade": true, "OKD": true,
+}
+
+// Capabilities is the capabilities block of an install-config.
+type Capabilities struct {
+	BaselineCapabilitySet         string   `json:"baselineCapabilitySet"`
+	AdditionalEnabledCapabilities []string `json:"additionalEnabledCapabilities,omitempty"`
+}
+
+// Inclusion describes the cluster the requests are selected for, like the
+// install-config that `oc adm release extract --included` reads.
+type Inclusion struct {
+	// FeatureSet is the cluster's feature set; empty means Default.
+	FeatureSet string
+	// Profile is the cluster profile; empty means self-managed-high-availability.
+	Profile string
+	// Capabilities nil means no capability filtering at all.
+	Capabilities *Capabilities
+}
+
+// Validate rejects settings that no cluster can have. It runs before any
+// download so a typo never costs a pull.
+func (in Inclusion) Validate() error {
+	if in.FeatureSet != "" && !knownFeatureSets[in.FeatureSet] {
+		return fmt.Errorf("featureSet: %q is not one of Default, TechPreviewNoUpgrade, DevPreviewNoUpgrade, CustomNoUpgrade, OKD", in.FeatureSet)
+	}
+	if in.Capabilities != nil {
+		b := in.Capabilities.BaselineCapabilitySet
+		if _, ok := baselineMinor[b]; !ok && b != "vCurrent" && b != "" {
+			return fmt.Errorf("capabilities.baselineCapabilitySet: %q is not one of %s", b, strings.Join(BaselineCapabilitySets(), ", "))
+		}
+		for i, name := range in.Capabilities.AdditionalEnabledCapabilities {
+			if !isKnownCapability(name) {
+				return fmt.Errorf("capabilities.additionalEnabledCapabilities[%d]: %q is not a known capability (names are case-sensitive, e.g. MachineAPI, ImageRegistry)", i, name)
+			}
+		}
+	}
+	return nil
+}
+
+func (in Inclusion) featureSet() string {
+	if in.FeatureSet == "" {
+		return DefaultFeatureSet
+	}
+	return in.FeatureSet
+}
+
+func (in Inclusion) profile() string {
+	if in.Profile == "" {
+		return DefaultProfile
+	}
+	return in.Profile
+}
+
+// Decision says whether one CredentialsRequest is rendered and which rule
+// decided.
+type Decision struct {
+	Source render.Source
+	ID     string
+	Kept   bool
+	Reason string
+}
+
+func (d Decision) String() string {
+	verdict := "dropped"
+	if d.Kept {
+		verdict = "kept"
+	}
+	return fmt.Sprintf("%s %s (%s): %s", verdict, d.ID, d.Source, d.Reason)
+}
+
+// Selection is the outcome of Select.
+type Selection struct {
+	// Requests are the kept AWS CredentialsRequests, in input order.
+	Requests []render.CredentialsRequest
+	// Decisions has one entry per CredentialsRequest document read.
+	Decisions []Decision
+	// EnabledFeatureGates were read from the FeatureGate manifests.
+	EnabledFeatureGates []string
+}
+
+// Kept reports whether the document at src was kept.
+func (s *Selection) Kept(src render.Source) bool {
+	for _, d := range s.Decisions {
+		if d.Source == src {
+			return d.Kept
+		}
+	}
+	return false
+}
+
+// Select applies the rules `oc adm release extract --credentials-requests
+// --included` applies, in its order, then keeps AWS requests only and drops
+// delete tombstones. version is the release's version (nil when unknown);
+// enabled feature gates come from the FeatureGate manifests among docs.
+func Select(docs []render.Document, version *Version, in Inclusion) (*Selection, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	gates := enabledFeatureGates(docs, version, in)
+	sel := &Selection{EnabledFeatureGates: sortedKeys(gates)}
+	known, enabled := capabilitySets(version, in.Capabilities)
+	for _, doc := range docs {
+		if !render.IsCredentialsRequest(doc) {
+			continue
+		}
+		reason := excludedBy(doc, version, in, gates, known, enabled)
+		if reason == "" {
+			var err error
+			var cr render.CredentialsRequest
+			cr, reason, err = render.CredentialsRequestFromDocument(doc)
+			if err != nil {
+				return nil, err
+			}
+			if reason == "" {
+				sel.Requests = append(sel.Requests, cr)
+				sel.Decisions = append(sel.Decisions, Decision{Source: doc.Source, ID: doc.ID(), Kept: true, Reason: "included for this cluster"})
+				continue
+			}
+		}
+		sel.Decisions = append(sel.Decisions, Decision{Source: doc.Source, ID: doc.ID(), Reason: reason})
+	}
+	return sel, nil
+}
+
+// SelectAWS keeps every AWS CredentialsRequest without looking at the
+// cluster, like `oc adm release extract --credentials-requests --cloud=aws`.
+func SelectAWS(docs []render.Document) (*Selection, error) {
+	sel := &Selection{}
+	for _, doc := range docs {
+		if !render.IsCredentialsRequest(doc) {
+			continue
+		}
+		cr, reason, err := render.CredentialsRequestFromDocument(doc)
+		if err != nil {
+			return nil, err
+		}
+		if reason != "" {
+			sel.Decisions = append(sel.Decisions, Decision{Source: doc.Source, ID: doc.ID(), Reason: reason})
+			continue
+		}
+		sel.Requests = append(sel.Requests, cr)
+		sel.Decisions = append(sel.Decisions, Decision{Source: doc.Source, ID: doc.ID(), Kept: true, Reason: "AWS request (unfiltered)"})
+	}
+	return sel, nil
+}
+
+func excludedBy(doc render.Document, version *Version, in Inclusion, gates, known, enabled map[string]bool) string {
+	ann := doc.Annotations
+	if len(ann) == 0 {
+		return "" // oc keeps annotation-less CredentialsRequests outright.
+	}
+	setValue, hasSet := ann[featureSetAnnotation]
+	gateValue, hasGate := ann[featureGateAnnotation]
+	if hasSet && hasGate {
+		return fmt.Sprintf("has both %s and %s; a manifest may use only one", featureSetAnnotation, featureGateAnnotation)
+	}
+	if hasSet {
+		required := in.featureSet()
+		found := false
+		for _, item := range strings.Split(setValue, ",") {
+			if !knownFeatureSets[item] {
+				return fmt.Sprintf("%s lists unknown feature set %q (items are not trimmed)", featureSetAnnotation, item)
+			}
+			found = found || item == required
+		}
+		if !found {
+			return fmt.Sprintf("%s %q does not include this cluster's feature set %s", featureSetAnnotation, setValue, required)
+		}
+	}
+	if hasGate {
+		for _, item := range strings.Split(gateValue, ",") {
+			item = strings.TrimSpace(item)
+			switch {
+			case item == "":
+			case strings.HasPrefix(item, "-"):
+				if gates[item[1:]] {
+					return fmt.Sprintf("feature gate %s must be disabled but is enabled in %s", item[1:], in.featureSet())
+				}
+			default:
+				if !gates[item] {
+					return fmt.Sprintf("feature gate %s is required but not enabled in %s", item, in.featureSet())
+				}
+			}
+		}
+	}
+	if _, ok := ann[majorVersionAnnotation]; ok && version != nil {
+		return fmt.Sprintf("%s is only allowed on FeatureGate and CustomResourceDefinition manifests", majorVersionAnnotation)
+	}
+	if hasIncludeAnnotation(ann) {
+		key := includePrefix + in.profile()
+		if ann[key] != "true" {
+			return fmt.Sprintf("not included in cluster profile %s (%s is %q)", in.profile(), key, ann[key])
+		}
+	}
+	if known != nil {
+		if value := ann[capabilityAnnotation]; value != "" {
+			var unknown, disabled []string
+			for _, name := range strings.Split(value, "+") {
+				switch {
+				case !known[name]:
+					unknown = append(unknown, name)
+				case !enabled[name]:
+					disabled = append(disabled, name)
+				}
+			}
+			if len(unknown) > 0 {
+				return fmt.Sprintf("unrecognized capability names: %s", strings.Join(unknown, ", "))
+			}
+			if len(disabled) > 0 {
+				return fmt.Sprintf("disabled capabilities: %s", strings.Join(disabled, ", "))
+			}
+		}
+	}
+	return ""
+}
+
+func hasIncludeAnnotation(ann map[string]string) bool {
+	for k := range ann {
+		if strings.HasPrefix(k, includePrefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// capabilitySets returns the capabilities the release knows and those the
+// cluster enables; both nil when the cluster sets no capabilities block.
+func capabilitySets(version *Version, caps *Capabilities) (known, enabled map[string]bool) {
+	if caps == nil {
+		return nil, nil
+	}
+	key := releaseKey(version)
+	known = capabilitiesUpTo(key)
+	switch b := caps.BaselineCapabilitySet; b {
+	case "", "vCurrent":
+		enabled = capabilitiesUpTo(key)
+	default:
+		enabled = capabilitiesUpTo(baselineMinor[b])
+	}
+	for _, name := range caps.AdditionalEnabledCapabilities {
+		enabled[name] = true
+	}
+	return known, enabled
+}
+
+// enabledFeatureGates unions the enabled gates of the payload's FeatureGate
+// manifests for the cluster's profile, feature set and major version.
+func enabledFeatureGates(docs []render.Document, version *Version, in Inclusion) map[string]bool {
+	gates := map[string]bool{}
+	for _, doc := range docs {
+		if doc.Kind != "FeatureGate" || !strings.HasPrefix(doc.APIVersion, "config.openshift.io/") {
+			continue
+		}
+		if doc.Annotations[includePrefix+in.profile()] != featureGateProfileOnly {
+			continue
+		}
+		if doc.Annotations[featureSetAnnotation] != in.featureSet() {
+			continue
+		}
+		if majors, ok := doc.Annotations[majorVersionAnnotation]; ok && version != nil && !listsMajor(majors, version.Major) {
+			continue
+		}
+		for _, name := range gateNames(doc.Object) {
+			gates[name] = true
+		}
+	}
+	return gates
+}
+
+func listsMajor(list string, major int) bool {
+	for _, item := range strings.Split(list, ",") {
+		if strings.TrimSpace(item) == fmt.Sprint(major) {
+			return true
+		}
+	}
+	return false
+}
+
+func gateNames(obj map[string]any) []string {
+	status, _ := obj["status"].(map[string]any)
+	groups, _ := status["featureGates"].([]any)
+	var names []string
+	for _, g := range groups {
+		group, _ := g.(map[string]any)
+		enabled, _ := group["enabled"].([]any)
+		for _, e := range enabled {
+			entry, _ := e.(map[string]any)
+			if name, ok := entry["name"].(string); ok {
+				names = append(names, name)
+			}
+		}
+	}
+	return names
+}
+
+func sortedKeys(m map[string]bool) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,42 @@
+package release
+
+import (
+	"fmt"
+
+	"sigs.k8s.io/yaml"
+)
+
+// InstallConfig is the part of an installer install-config.yaml that decides
+// which CredentialsRequests a cluster uses.
+type InstallConfig struct {
+	APIVersion   string         `json:"apiVersion"`
+	FeatureSet   string         `json:"featureSet"`
+	Capabilities *Capabilities  `json:"capabilities"`
+	Platform     map[string]any `json:"platform"`
+}
+
+// ParseInstallConfig reads an install-config and returns the inclusion
+// settings it implies. Only apiVersion v1 and the aws platform are accepted:
+// stsrender renders AWS credentials only.
+func ParseInstallConfig(file string, data []byte) (Inclusion, error) {
+	var ic InstallConfig
+	if err := yaml.Unmarshal(data, &ic); err != nil {
+		return Inclusion{}, fmt.Errorf("%s: %w", file, err)
+	}
+	if ic.APIVersion != "v1" {
+		return Inclusion{}, fmt.Errorf("%s: apiVersion: %q is not v1", file, ic.APIVersion)
+	}
+	if len(ic.Platform) != 1 {
+		return Inclusion{}, fmt.Errorf("%s: platform: must name exactly one platform (aws)", file)
+	}
+	for name := range ic.Platform {
+		if name != "aws" {
+			return Inclusion{}, fmt.Errorf("%s: platform: %q is not aws; stsrender renders AWS STS credentials only", file, name)
+		}
+	}
+	in := Inclusion{FeatureSet: ic.FeatureSet, Capabilities: ic.Capabilities}
+	if err := in.Validate(); err != nil {
+		return Inclusion{}, fmt.Errorf("%s: %w", file, err)
+	}
+	return in, nil
+}

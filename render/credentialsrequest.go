@@ -1,0 +1,174 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// Well-known names from cloudcredential.openshift.io/v1.
+const (
+	CredentialsRequestGroup = "cloudcredential.openshift.io"
+	CredentialsRequestKind  = "CredentialsRequest"
+	AWSProviderSpecKind     = "AWSProviderSpec"
+
+	// DeleteAnnotation marks a tombstone: the cluster-version operator deletes
+	// the object instead of creating it, so it is never a request.
+	DeleteAnnotation = "release.openshift.io/delete"
+)
+
+// CredentialsRequest is the part of a cloudcredential.openshift.io/v1
+// CredentialsRequest with an AWSProviderSpec that rendering uses.
+type CredentialsRequest struct {
+	Source      Source
+	Name        string
+	Namespace   string
+	Annotations map[string]string
+	// SecretRef is where the cluster expects the credentials Secret.
+	SecretRef NamespacedName
+	// ServiceAccountNames are the service accounts (in SecretRef.Namespace)
+	// allowed to assume the role, in request order.
+	ServiceAccountNames []string
+	StatementEntries    []StatementEntry
+}
+
+// NamespacedName is a namespace and a name.
+type NamespacedName struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+}
+
+func (n NamespacedName) String() string { return n.Namespace + "/" + n.Name }
+
+// StatementEntry is one entry of spec.providerSpec.statementEntries.
+type StatementEntry struct {
+	Effect   string   `json:"effect"`
+	Action   []string `json:"action"`
+	Resource string   `json:"resource"`
+	// PolicyCondition is copied into the IAM statement as it is, values keeping
+	// the types they had in YAML (booleans, numbers, lists).
+	PolicyCondition map[string]map[string]any `json:"policyCondition,omitempty"`
+}
+
+// Skipped records a document that was read but is not rendered, and why.
+type Skipped struct {
+	Source Source
+	ID     string
+	Reason string
+}
+
+// ParseResult is what ParseCredentialsRequests found in a stream.
+type ParseResult struct {
+	Requests []CredentialsRequest
+	Skipped  []Skipped
+}
+
+// ParseCredentialsRequests reads every AWS CredentialsRequest in a YAML or
+// JSON stream. Documents of other kinds, non-AWS provider specs and delete
+// tombstones are skipped and listed in the result; a malformed AWS request is
+// an error naming the file, the document and the field.
+func ParseCredentialsRequests(file string, data []byte) (ParseResult, error) {
+	docs, err := ParseDocuments(file, data)
+	if err != nil {
+		return ParseResult{}, err
+	}
+	var result ParseResult
+	for _, doc := range docs {
+		cr, reason, err := CredentialsRequestFromDocument(doc)
+		if err != nil {
+			return ParseResult{}, err
+		}
+		if reason != "" {
+			result.Skipped = append(result.Skipped, Skipped{Source: doc.Source, ID: doc.ID(), Reason: reason})
+			continue
+		}
+		result.Requests = append(result.Requests, cr)
+	}
+	return result, nil
+}
+
+// IsCredentialsRequest reports whether a document is a
+// cloudcredential.openshift.io CredentialsRequest of any version.
+func IsCredentialsRequest(doc Document) bool {
+	return doc.Kind == CredentialsRequestKind && apiGroup(doc.APIVersion) == CredentialsRequestGroup
+}
+
+func apiGroup(apiVersion string) string {
+	if i := bytes.IndexByte([]byte(apiVersion), '/'); i >= 0 {
+		return apiVersion[:i]
+	}
+	return ""
+}
+
+// CredentialsRequestFromDocument converts a document into an AWS
+// CredentialsRequest. When the document is not one (another kind, another
+// cloud, a tombstone) it returns a non-empty reason instead.
+func CredentialsRequestFromDocument(doc Document) (CredentialsRequest, string, error) {
+	if !IsCredentialsRequest(doc) {
+		return CredentialsRequest{}, fmt.Sprintf("%s %s is not a CredentialsRequest", doc.APIVersion, doc.Kind), nil
+	}
+	if doc.Annotations[DeleteAnnotation] == "true" {
+		return CredentialsRequest{}, "delete tombstone (" + DeleteAnnotation + `: "true")`, nil
+	}
+	var wire struct {
+		Spec struct {
+			SecretRef           *NamespacedName `json:"secretRef"`
+			ServiceAccountNames []string        `json:"serviceAccountNames"`
+			ProviderSpec        *struct {
+				Kind             string           `json:"kind"`
+				StatementEntries []StatementEntry `json:"statementEntries"`
+			} `json:"providerSpec"`
+		} `json:"spec"`
+	}
+	fail := func(field, format string, args ...any) (CredentialsRequest, string, error) {
+		return CredentialsRequest{}, "", fmt.Errorf("%s (%s): %s: %s", doc.Source, doc.ID(), field, fmt.Sprintf(format, args...))
+	}
+	raw, err := json.Marshal(doc.Object)
+	if err != nil {
+		return fail("spec", "%v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&wire); err != nil {
+		return fail("spec", "does not match the CredentialsRequest schema: %v", err)
+	}
+	spec := wire.Spec
+	if spec.ProviderSpec == nil {
+		return CredentialsRequest{}, "has no spec.providerSpec", nil
+	}
+	if spec.ProviderSpec.Kind != AWSProviderSpecKind {
+		return CredentialsRequest{}, fmt.Sprintf("provider spec %q is not %s", spec.ProviderSpec.Kind, AWSProviderSpecKind), nil
+	}
+	if spec.SecretRef == nil || spec.SecretRef.Name == "" || spec.SecretRef.Namespace == "" {
+		return fail("spec.secretRef", "namespace and name are required")
+	}
+	if len(spec.ServiceAccountNames) == 0 {
+		return fail("spec.serviceAccountNames", "must list at least one service account; the role's trust policy is bound to them")
+	}
+	for i, sa := range spec.ServiceAccountNames {
+		if sa == "" {
+			return fail(fmt.Sprintf("spec.serviceAccountNames[%d]", i), "must not be empty")
+		}
+	}
+	for i, entry := range spec.ProviderSpec.StatementEntries {
+		field := fmt.Sprintf("spec.providerSpec.statementEntries[%d]", i)
+		if entry.Effect != "Allow" && entry.Effect != "Deny" {
+			return fail(field+".effect", "must be Allow or Deny, found %q", entry.Effect)
+		}
+		if len(entry.Action) == 0 {
+			return fail(field+".action", "must list at least one action")
+		}
+		if entry.Resource == "" {
+			return fail(field+".resource", "must not be empty")
+		}
+	}
+	return CredentialsRequest{
+		Source:              doc.Source,
+		Name:                doc.Name,
+		Namespace:           doc.Namespace,
+		Annotations:         doc.Annotations,
+		SecretRef:           *spec.SecretRef,
+		ServiceAccountNames: spec.ServiceAccountNames,
+		StatementEntries:    spec.ProviderSpec.StatementEntries,
+	}, "", nil
+}

@@ -1,0 +1,225 @@
+package render
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Source says where a document came from, for error messages and reports.
+type Source struct {
+	// File is the file name (or another label such as "resource stream").
+	File string
+	// Index is the 0-based position of the document in its file.
+	Index int
+	// Item is the 0-based position inside a "kind: List" document, or -1.
+	Item int
+}
+
+func (s Source) String() string {
+	if s.Item >= 0 {
+		return fmt.Sprintf("%s: document %d, item %d", s.File, s.Index+1, s.Item+1)
+	}
+	return fmt.Sprintf("%s: document %d", s.File, s.Index+1)
+}
+
+// Document is one Kubernetes-style object decoded from YAML or JSON, with the
+// metadata the inclusion rules and the parser look at.
+type Document struct {
+	Source      Source
+	APIVersion  string
+	Kind        string
+	Name        string
+	Namespace   string
+	Annotations map[string]string
+	// Object is the whole document as JSON-compatible values: maps with string
+	// keys, slices, strings, bools, int64/float64 numbers and nil.
+	Object map[string]any
+}
+
+// ID names the document the way error messages do: "Kind namespace/name".
+func (d Document) ID() string {
+	if d.Namespace != "" {
+		return fmt.Sprintf("%s %s/%s", d.Kind, d.Namespace, d.Name)
+	}
+	return fmt.Sprintf("%s %s", d.Kind, d.Name)
+}
+
+// ParseDocuments decodes a multi-document YAML (or JSON) stream. Empty and
+// comment-only documents are skipped, and the items of a "kind: List"
+// document are returned as documents of their own.
+func ParseDocuments(file string, data []byte) ([]Document, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []Document
+	for index := 0; ; index++ {
+		var raw any
+		err := dec.Decode(&raw)
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		src := Source{File: file, Index: index, Item: -1}
+		if err != nil {
+			return nil, fmt.Errorf("%s: invalid YAML: %w", src, err)
+		}
+		if raw == nil {
+			continue
+		}
+		value, err := jsonCompatible(raw, "")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", src, err)
+		}
+		obj, ok := value.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: expected a YAML mapping (an object), found %T", src, value)
+		}
+		if obj["kind"] == "List" {
+			items, err := listItems(src, obj)
+			if err != nil {
+				return nil, err
+			}
+			docs = append(docs, items...)
+			continue
+		}
+		doc, err := newDocument(src, obj)
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, doc)
+	}
+}
+
+func listItems(src Source, list map[string]any) ([]Document, error) {
+	items, ok := list["items"].([]any)
+	if !ok && list["items"] != nil {
+		return nil, fmt.Errorf("%s: items: expected a list", src)
+	}
+	docs := make([]Document, 0, len(items))
+	for i, item := range items {
+		itemSrc := src
+		itemSrc.Item = i
+		obj, ok := item.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: expected an object", itemSrc)
+		}
+		doc, err := newDocument(itemSrc, obj)
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, doc)
+	}
+	return docs, nil
+}
+
+func newDocument(src Source, obj map[string]any) (Document, error) {
+	doc := Document{Source: src, Object: obj}
+	var err error
+	if doc.APIVersion, err = stringField(obj, "apiVersion"); err != nil {
+		return Document{}, fmt.Errorf("%s: %w", src, err)
+	}
+	if doc.Kind, err = stringField(obj, "kind"); err != nil {
+		return Document{}, fmt.Errorf("%s: %w", src, err)
+	}
+	if doc.Kind == "" {
+		return Document{}, fmt.Errorf("%s: kind: missing; every document must name its kind", src)
+	}
+	meta, ok := obj["metadata"].(map[string]any)
+	if !ok && obj["metadata"] != nil {
+		return Document{}, fmt.Errorf("%s: metadata: expected an object", src)
+	}
+	if doc.Name, err = stringField(meta, "name"); err != nil {
+		return Document{}, fmt.Errorf("%s: metadata.%w", src, err)
+	}
+	if doc.Namespace, err = stringField(meta, "namespace"); err != nil {
+		return Document{}, fmt.Errorf("%s: metadata.%w", src, err)
+	}
+	annotations, ok := meta["annotations"].(map[string]any)
+	if !ok && meta["annotations"] != nil {
+		return Document{}, fmt.Errorf("%s: metadata.annotations: expected a map of strings", src)
+	}
+	if len(annotations) > 0 {
+		doc.Annotations = make(map[string]string, len(annotations))
+		for k, v := range annotations {
+			s, ok := v.(string)
+			if !ok {
+				return Document{}, fmt.Errorf("%s (%s): metadata.annotations[%s]: expected a string, found %v (quote the value)", src, doc.ID(), k, v)
+			}
+			doc.Annotations[k] = s
+		}
+	}
+	return doc, nil
+}
+
+func stringField(obj map[string]any, key string) (string, error) {
+	v, ok := obj[key]
+	if !ok || v == nil {
+		return "", nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("%s: expected a string, found %v", key, v)
+	}
+	return s, nil
+}
+
+// jsonCompatible converts what the YAML decoder produced into values that
+// encoding/json marshals faithfully, keeping booleans, numbers and lists as
+// they were written.
+func jsonCompatible(v any, path string) (any, error) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, child := range t {
+			c, err := jsonCompatible(child, path+"."+k)
+			if err != nil {
+				return nil, err
+			}
+			t[k] = c
+		}
+		return t, nil
+	case map[any]any:
+		out := make(map[string]any, len(t))
+		for k, child := range t {
+			key := fmt.Sprint(k)
+			c, err := jsonCompatible(child, path+"."+key)
+			if err != nil {
+				return nil, err
+			}
+			out[key] = c
+		}
+		return out, nil
+	case []any:
+		for i, child := range t {
+			c, err := jsonCompatible(child, path+"["+strconv.Itoa(i)+"]")
+			if err != nil {
+				return nil, err
+			}
+			t[i] = c
+		}
+		return t, nil
+	case int:
+		return int64(t), nil
+	case uint64:
+		return t, nil
+	case float64:
+		if math.IsNaN(t) || math.IsInf(t, 0) {
+			return nil, fmt.Errorf("%s: %v cannot be represented in JSON", trimDot(path), t)
+		}
+		return t, nil
+	case string, bool, int64, nil:
+		return t, nil
+	default:
+		// Timestamps and other resolved scalars: keep their text form.
+		return fmt.Sprint(t), nil
+	}
+}
+
+func trimDot(path string) string {
+	if len(path) > 0 && path[0] == '.' {
+		return path[1:]
+	}
+	return path
+}

@@ -1,0 +1,107 @@
+package render
+
+// Model is everything a cluster and its AWS account need, as typed values.
+// The AWS applier and the file and manifest writers all read it; none of them
+// recomputes a name or a policy.
+type Model struct {
+	Name      string
+	AccountID string
+	Region    string
+	Partition Partition
+	Issuer    Issuer
+	// Discovery is the OIDC discovery document served at
+	// <issuer>/.well-known/openid-configuration.
+	Discovery DiscoveryDocument
+	// JWKS is keys.json, served at <issuer>/keys.json.
+	JWKS         JWKS
+	Bucket       Bucket
+	OIDCProvider OIDCProvider
+	// Roles are sorted by secret namespace and name.
+	Roles []Role
+	// OwnershipTagKey is the tag key that marks resources as owned by Name.
+	OwnershipTagKey string
+	Authentication  Authentication
+}
+
+// Issuer is the service-account token issuer.
+type Issuer struct {
+	// URL is what kube-apiserver writes into tokens' iss claim.
+	URL string
+	// HostPath is the URL without "https://": the IAM provider's identity and
+	// the prefix of trust-policy condition keys.
+	HostPath string
+}
+
+// Tag is an AWS resource tag.
+type Tag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+// Bucket is the S3 bucket holding the issuer documents.
+type Bucket struct {
+	Name    string
+	Region  string
+	Private bool
+	// PublicAccessBlock is the bucket's Block Public Access configuration.
+	PublicAccessBlock PublicAccessBlock
+	// Policy grants read access to the two documents: to anyone for a public
+	// bucket; for a private bucket see PrivateBucketPolicy, which needs the
+	// distribution's ARN and is completed when it exists.
+	Policy *PolicyDocument
+	// Objects are the documents to upload, keyed by object key.
+	Objects []Object
+	Tags    []Tag
+}
+
+// PublicAccessBlock mirrors the S3 setting of the same name.
+type PublicAccessBlock struct {
+	BlockPublicAcls       bool `json:"BlockPublicAcls"`
+	IgnorePublicAcls      bool `json:"IgnorePublicAcls"`
+	BlockPublicPolicy     bool `json:"BlockPublicPolicy"`
+	RestrictPublicBuckets bool `json:"RestrictPublicBuckets"`
+}
+
+// Object is one issuer document.
+type Object struct {
+	Key         string
+	ContentType string
+	Body        []byte
+}
+
+// OIDCProvider is the IAM OpenID Connect provider trusting the issuer.
+type OIDCProvider struct {
+	URL       string   `json:"Url"`
+	ARN       string   `json:"Arn"`
+	ClientIDs []string `json:"ClientIDList"`
+	Tags      []Tag    `json:"Tags"`
+}
+
+// Role is the IAM role of one CredentialsRequest.
+type Role struct {
+	Name                   string
+	ARN                    string
+	Path                   string
+	Description            string
+	TrustPolicy            PolicyDocument
+	InlinePolicyName       string
+	InlinePolicy           PolicyDocument
+	PermissionsBoundaryARN string
+	Tags                   []Tag
+	// Request is the CredentialsRequest the role was rendered from.
+	Request CredentialsRequest
+	Secret  Secret
+}
+
+// Secret is the STS credentials Secret of one role.
+type Secret struct {
+	Namespace string
+	Name      string
+	// Credentials is the AWS shared-config profile the operator reads.
+	Credentials string
+}
+
+// Authentication is the config.openshift.io/v1 Authentication "cluster".
+type Authentication struct {
+	ServiceAccountIssuer string
+}

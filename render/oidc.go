@@ -1,0 +1,149 @@
+package render
+
+import (
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+// Object keys of the issuer documents, relative to the issuer URL.
+const (
+	DiscoveryKey = ".well-known/openid-configuration"
+	JWKSKey      = "keys.json"
+)
+
+// OIDC client IDs (audiences) the IAM provider accepts: OpenShift components
+// request tokens for "openshift"; "sts.amazonaws.com" is the AWS default.
+var providerClientIDs = []string{"openshift", "sts.amazonaws.com"}
+
+// DiscoveryDocument is the OIDC discovery document. Field order is the
+// order of the JSON output.
+type DiscoveryDocument struct {
+	Issuer                           string   `json:"issuer"`
+	JWKSURI                          string   `json:"jwks_uri"`
+	ResponseTypesSupported           []string `json:"response_types_supported"`
+	SubjectTypesSupported            []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported []string `json:"id_token_signing_alg_values_supported"`
+	ClaimsSupported                  []string `json:"claims_supported"`
+}
+
+// JWKS is the published key set.
+type JWKS = jose.JSONWebKeySet
+
+func newDiscoveryDocument(issuerURL string) DiscoveryDocument {
+	return DiscoveryDocument{
+		Issuer:                           issuerURL,
+		JWKSURI:                          issuerURL + "/" + JWKSKey,
+		ResponseTypesSupported:           []string{"id_token"},
+		SubjectTypesSupported:            []string{"public"},
+		IDTokenSigningAlgValuesSupported: []string{"RS256"},
+		ClaimsSupported:                  []string{"aud", "exp", "sub", "iat", "iss"},
+	}
+}
+
+// KeyID derives the kid kube-apiserver writes into the header of every token
+// it signs: unpadded base64url of the SHA-256 of the DER (PKIX) public key.
+// keys.json must carry the same kid, or STS answers "Couldn't retrieve
+// verification key from your identity provider".
+func KeyID(pub *rsa.PublicKey) (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(der)
+	return base64.RawURLEncoding.EncodeToString(sum[:]), nil
+}
+
+// ParsePublicKey decodes a PKIX "PUBLIC KEY" PEM block holding an RSA key.
+func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, fmt.Errorf("no PEM block found; expected a PKIX \"PUBLIC KEY\" PEM (the serviceaccount-signer.public file)")
+	}
+	if block.Type != "PUBLIC KEY" {
+		return nil, fmt.Errorf("PEM block is %q; expected \"PUBLIC KEY\" (PKIX). Never pass the private key: only its public half is published", block.Type)
+	}
+	key, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parse PKIX public key: %w", err)
+	}
+	rsaKey, ok := key.(*rsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("public key is %T; kube-apiserver service-account signing needs an RSA key (RS256)", key)
+	}
+	if rsaKey.N.BitLen() < 2048 {
+		return nil, fmt.Errorf("RSA key has %d bits; use at least 2048 (stsrender create-key-pair makes 4096)", rsaKey.N.BitLen())
+	}
+	return rsaKey, nil
+}
+
+func buildJWKS(keys []PublicKey) (JWKS, error) {
+	if len(keys) == 0 {
+		return JWKS{}, fmt.Errorf("spec.oidc.publicKeyFile: a public key is required to publish keys.json")
+	}
+	set := JWKS{Keys: make([]jose.JSONWebKey, 0, len(keys))}
+	seen := map[string]string{}
+	for _, k := range keys {
+		pub, err := ParsePublicKey(k.PEM)
+		if err != nil {
+			return JWKS{}, fmt.Errorf("%s: %w", k.Source, err)
+		}
+		kid, err := KeyID(pub)
+		if err != nil {
+			return JWKS{}, fmt.Errorf("%s: %w", k.Source, err)
+		}
+		if first, dup := seen[kid]; dup {
+			return JWKS{}, fmt.Errorf("%s: the same public key is already published from %s", k.Source, first)
+		}
+		seen[kid] = k.Source
+		set.Keys = append(set.Keys, jose.JSONWebKey{Key: pub, KeyID: kid, Algorithm: string(jose.RS256), Use: "sig"})
+	}
+	return set, nil
+}
+
+// issuerFor returns the issuer URL: the configured one, or the regional
+// virtual-hosted S3 URL of the bucket, as ccoctl derives it.
+func issuerFor(p Params, partition Partition, bucket string) (Issuer, error) {
+	raw := p.IssuerURL
+	if raw == "" {
+		if p.PrivateBucket {
+			return Issuer{}, fmt.Errorf("spec.oidc.issuerURL: required with privateBucket: true (the CloudFront or custom domain that serves the bucket)")
+		}
+		raw = fmt.Sprintf("https://%s.s3.%s.%s", bucket, p.Region, partition.DNSSuffix)
+	}
+	if err := validateIssuerURL(raw); err != nil {
+		return Issuer{}, fmt.Errorf("spec.oidc.issuerURL: %w", err)
+	}
+	return Issuer{URL: raw, HostPath: strings.TrimPrefix(raw, "https://")}, nil
+}
+
+func validateIssuerURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %v", raw, err)
+	}
+	switch {
+	case u.Scheme != "https":
+		return fmt.Errorf("%q must start with https:// (IAM only trusts HTTPS issuers)", raw)
+	case u.Host == "":
+		return fmt.Errorf("%q has no host", raw)
+	case u.Port() != "":
+		return fmt.Errorf("%q must not name a port (IAM rejects issuer URLs with ports)", raw)
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
+		return fmt.Errorf("%q must not have a query or fragment", raw)
+	case u.User != nil:
+		return fmt.Errorf("%q must not contain user information", raw)
+	case strings.HasSuffix(raw, "/"):
+		return fmt.Errorf("%q must not end with a slash: tokens' iss claim must match it byte for byte", raw)
+	case u.Host != strings.ToLower(u.Host):
+		return fmt.Errorf("%q must have a lower-case host: IAM treats other spellings as a different provider", raw)
+	}
+	return nil
+}

@@ -1,0 +1,48 @@
+package render
+
+// RoleNaming chooses how role names longer than IAM's 64 characters are
+// shortened.
+type RoleNaming string
+
+const (
+	// RoleNamingTruncate keeps the first 64 characters, as ccoctl does, so
+	// existing ccoctl roles are found again. Two requests that then share a
+	// name are an error.
+	RoleNamingTruncate RoleNaming = "truncate"
+	// RoleNamingHashed keeps the first 55 characters and appends "-" and 8 hex
+	// characters of the SHA-256 of the full name, so names stay unique.
+	RoleNamingHashed RoleNaming = "hashed"
+)
+
+// Params are a cluster's STS parameters: everything besides the
+// CredentialsRequests that determines the render.
+type Params struct {
+	// Name prefixes role names, names the bucket "<Name>-oidc" and keys the
+	// ownership tag, like ccoctl --name.
+	Name string
+	// AccountID is the 12-digit AWS account, needed to write ARNs offline.
+	AccountID string
+	// Region decides the partition and the S3 DNS suffix.
+	Region string
+	// RolePath is the IAM path of every role; empty means "/".
+	RolePath string
+	// PermissionsBoundaryARN is set on every role when not empty.
+	PermissionsBoundaryARN string
+	// Tags are added to every taggable resource, beside the ownership tags.
+	Tags map[string]string
+	// IssuerURL overrides the default S3 issuer URL. Required with PrivateBucket.
+	IssuerURL string
+	// PrivateBucket serves the issuer from a private bucket behind CloudFront.
+	PrivateBucket bool
+	// PublicKeys are published in keys.json, the current signing key first,
+	// then older keys kept during a rotation.
+	PublicKeys []PublicKey
+	// RoleNaming defaults to RoleNamingTruncate.
+	RoleNaming RoleNaming
+}
+
+// PublicKey is a PKIX ("PUBLIC KEY") PEM block and where it came from.
+type PublicKey struct {
+	Source string
+	PEM    []byte
+}

@@ -1,0 +1,201 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// TokenPath is where OpenShift projects the bound service-account token that
+// the AWS SDK exchanges for role credentials.
+const TokenPath = "/var/run/secrets/openshift/serviceaccount/token"
+
+var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
+
+// Render validates the parameters and requests and builds the model. All
+// problems found are returned together, each naming the field or the request
+// document to fix; on error the model is nil.
+func Render(p Params, requests []CredentialsRequest) (*Model, error) {
+	partition, err := validateParams(p)
+	if err != nil {
+		return nil, err
+	}
+	if p.RolePath == "" {
+		p.RolePath = "/"
+	}
+	if p.RoleNaming == "" {
+		p.RoleNaming = RoleNamingTruncate
+	}
+	m := &Model{
+		Name:            p.Name,
+		AccountID:       p.AccountID,
+		Region:          p.Region,
+		Partition:       partition,
+		OwnershipTagKey: OwnershipTagKey(p.Name),
+	}
+	tags := resourceTags(p.Name, p.Tags)
+	if err := validateTags(tags); err != nil {
+		return nil, fmt.Errorf("spec.aws.tags: %w", err)
+	}
+
+	bucketName := BucketName(p.Name)
+	if m.Issuer, err = issuerFor(p, partition, bucketName); err != nil {
+		return nil, err
+	}
+	m.Discovery = newDiscoveryDocument(m.Issuer.URL)
+	if m.JWKS, err = buildJWKS(p.PublicKeys); err != nil {
+		return nil, fmt.Errorf("keys.json: %w", err)
+	}
+	if m.Bucket, err = bucket(p, partition, bucketName, tags, m.Discovery, m.JWKS); err != nil {
+		return nil, err
+	}
+	m.OIDCProvider = OIDCProvider{
+		URL:       m.Issuer.URL,
+		ARN:       oidcProviderARN(partition.ID, p.AccountID, m.Issuer),
+		ClientIDs: append([]string(nil), providerClientIDs...),
+		Tags:      tags,
+	}
+	if m.Roles, err = roles(p, partition, m.Issuer, m.OIDCProvider.ARN, tags, requests); err != nil {
+		return nil, err
+	}
+	m.Authentication = Authentication{ServiceAccountIssuer: m.Issuer.URL}
+	return m, nil
+}
+
+// OwnershipTagKey is the tag key ccoctl and stsrender put on everything they
+// create for a cluster name, with the value "owned".
+func OwnershipTagKey(name string) string { return "openshift.io/cloud-credential-operator/" + name }
+
+func resourceTags(name string, extra map[string]string) []Tag {
+	tags := []Tag{{Key: OwnershipTagKey(name), Value: "owned"}, {Key: "Name", Value: name}}
+	for k, v := range extra {
+		if k == tags[0].Key || k == "Name" {
+			continue
+		}
+		tags = append(tags, Tag{Key: k, Value: v})
+	}
+	sort.Slice(tags, func(i, j int) bool { return tags[i].Key < tags[j].Key })
+	return tags
+}
+
+func validateParams(p Params) (Partition, error) {
+	var errs []error
+	if p.Name == "" {
+		errs = append(errs, errors.New("spec.name: required (prefix of role names and of the bucket \"<name>-oidc\")"))
+	} else if err := validateBucketName(BucketName(p.Name)); err != nil {
+		errs = append(errs, fmt.Errorf("spec.name: %w", err))
+	}
+	if !accountIDPattern.MatchString(p.AccountID) {
+		errs = append(errs, fmt.Errorf("spec.aws.accountID: %q is not a 12-digit AWS account ID (quote it in YAML to keep leading zeros)", p.AccountID))
+	}
+	partition, err := PartitionForRegion(p.Region)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("spec.aws.region: %w", err))
+	}
+	if p.RolePath != "" {
+		if err := validateRolePath(p.RolePath); err != nil {
+			errs = append(errs, fmt.Errorf("spec.aws.rolePath: %w", err))
+		}
+	}
+	if p.PermissionsBoundaryARN != "" && !boundaryPattern.MatchString(p.PermissionsBoundaryARN) {
+		errs = append(errs, fmt.Errorf("spec.aws.permissionsBoundaryARN: %q is not an IAM managed policy ARN (arn:<partition>:iam::<account>:policy/<name>)", p.PermissionsBoundaryARN))
+	}
+	switch p.RoleNaming {
+	case "", RoleNamingTruncate, RoleNamingHashed:
+	default:
+		errs = append(errs, fmt.Errorf("spec.aws.roleNaming: %q is not one of %q, %q", p.RoleNaming, RoleNamingTruncate, RoleNamingHashed))
+	}
+	return partition, errors.Join(errs...)
+}
+
+func bucket(p Params, partition Partition, name string, tags []Tag, discovery DiscoveryDocument, jwks JWKS) (Bucket, error) {
+	discoveryJSON, err := MarshalIndented(discovery)
+	if err != nil {
+		return Bucket{}, fmt.Errorf("discovery document: %w", err)
+	}
+	jwksJSON, err := MarshalIndented(jwks)
+	if err != nil {
+		return Bucket{}, fmt.Errorf("keys.json: %w", err)
+	}
+	b := Bucket{
+		Name:    name,
+		Region:  p.Region,
+		Private: p.PrivateBucket,
+		Tags:    tags,
+		Objects: []Object{
+			{Key: DiscoveryKey, ContentType: "application/json", Body: discoveryJSON},
+			{Key: JWKSKey, ContentType: "application/json", Body: jwksJSON},
+		},
+	}
+	if p.PrivateBucket {
+		b.PublicAccessBlock = PublicAccessBlock{BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true}
+	} else {
+		b.PublicAccessBlock = PublicAccessBlock{BlockPublicAcls: true, IgnorePublicAcls: true}
+		b.Policy = publicBucketPolicy(partition.ID, name)
+	}
+	return b, nil
+}
+
+func roles(p Params, partition Partition, issuer Issuer, providerARN string, tags []Tag, requests []CredentialsRequest) ([]Role, error) {
+	var errs []error
+	bySecret := map[NamespacedName]CredentialsRequest{}
+	byRoleName := map[string]CredentialsRequest{}
+	out := make([]Role, 0, len(requests))
+	for _, cr := range requests {
+		where := fmt.Sprintf("%s (CredentialsRequest %s/%s)", cr.Source, cr.Namespace, cr.Name)
+		if first, dup := bySecret[cr.SecretRef]; dup {
+			errs = append(errs, fmt.Errorf("%s: spec.secretRef: %s is also requested by %s; each Secret can hold one role", where, cr.SecretRef, first.Source))
+			continue
+		}
+		bySecret[cr.SecretRef] = cr
+		name := RoleName(p.Name, cr.SecretRef, p.RoleNaming)
+		if err := validateRoleName(name); err != nil {
+			errs = append(errs, fmt.Errorf("%s: spec.secretRef: %w", where, err))
+			continue
+		}
+		folded := strings.ToLower(name)
+		if first, dup := byRoleName[folded]; dup {
+			errs = append(errs, fmt.Errorf("%s: role name %q collides with the one of %s (IAM names are cut to %d characters and compared case-insensitively); set spec.aws.roleNaming: hashed to keep names unique", where, name, first.Source, MaxRoleNameLength))
+			continue
+		}
+		byRoleName[folded] = cr
+		role := Role{
+			Name:                   name,
+			ARN:                    roleARN(partition.ID, p.AccountID, p.RolePath, name),
+			Path:                   p.RolePath,
+			Description:            fmt.Sprintf("OpenShift role for %s", cr.SecretRef),
+			TrustPolicy:            trustPolicy(providerARN, issuer, cr),
+			InlinePolicyName:       name,
+			InlinePolicy:           permissionPolicy(cr),
+			PermissionsBoundaryARN: p.PermissionsBoundaryARN,
+			Tags:                   tags,
+			Request:                cr,
+		}
+		role.Secret = Secret{
+			Namespace: cr.SecretRef.Namespace,
+			Name:      cr.SecretRef.Name,
+			Credentials: fmt.Sprintf("[default]\nsts_regional_endpoints = regional\nrole_arn = %s\nweb_identity_token_file = %s",
+				role.ARN, TokenPath),
+		}
+		if err := validatePolicySize(role.TrustPolicy, MaxTrustPolicySize, "trust policy"); err != nil {
+			errs = append(errs, fmt.Errorf("%s: spec.serviceAccountNames: %w; list fewer service accounts", where, err))
+		}
+		if err := validatePolicySize(role.InlinePolicy, MaxInlinePolicySize, "inline permission policy"); err != nil {
+			errs = append(errs, fmt.Errorf("%s: spec.providerSpec.statementEntries: %w", where, err))
+		}
+		out = append(out, role)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i].Request.SecretRef, out[j].Request.SecretRef
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+	return out, nil
+}
