@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 )
 
 // Well-known names from cloudcredential.openshift.io/v1.
@@ -15,6 +16,11 @@ const (
 	// DeleteAnnotation marks a tombstone: the cluster-version operator deletes
 	// the object instead of creating it, so it is never a request.
 	DeleteAnnotation = "release.openshift.io/delete"
+)
+
+var (
+	dnsLabel     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
 )
 
 // CredentialsRequest is the part of a cloudcredential.openshift.io/v1
@@ -142,12 +148,18 @@ func CredentialsRequestFromDocument(doc Document) (CredentialsRequest, string, e
 	if spec.SecretRef == nil || spec.SecretRef.Name == "" || spec.SecretRef.Namespace == "" {
 		return fail("spec.secretRef", "namespace and name are required")
 	}
+	if !dnsLabel.MatchString(spec.SecretRef.Namespace) {
+		return fail("spec.secretRef.namespace", "%q is not a valid namespace name (lower-case DNS label, at most 63 characters)", spec.SecretRef.Namespace)
+	}
+	if len(spec.SecretRef.Name) > 253 || !dnsSubdomain.MatchString(spec.SecretRef.Name) {
+		return fail("spec.secretRef.name", "%q is not a valid Secret name (lower-case DNS subdomain)", spec.SecretRef.Name)
+	}
 	if len(spec.ServiceAccountNames) == 0 {
 		return fail("spec.serviceAccountNames", "must list at least one service account; the role's trust policy is bound to them")
 	}
 	for i, sa := range spec.ServiceAccountNames {
-		if sa == "" {
-			return fail(fmt.Sprintf("spec.serviceAccountNames[%d]", i), "must not be empty")
+		if len(sa) > 253 || !dnsSubdomain.MatchString(sa) {
+			return fail(fmt.Sprintf("spec.serviceAccountNames[%d]", i), "%q is not a valid service account name", sa)
 		}
 	}
 	for i, entry := range spec.ProviderSpec.StatementEntries {

@@ -1,11 +1,13 @@
 package render
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"path"
+	"strings"
 
-	"sigs.k8s.io/yaml"
+	"go.yaml.in/yaml/v3"
 )
 
 // File is one file of a render, with the path relative to the output
@@ -83,26 +85,35 @@ type Manifest struct {
 	YAML []byte
 }
 
+// The manifest types list fields in the order they are written, which is
+// the alphabetical order ccoctl's files have.
 type objectMeta struct {
-	Name      string `json:"name"`
-	Namespace string `json:"namespace,omitempty"`
-}
-
-type secretObject struct {
-	APIVersion string            `json:"apiVersion"`
-	Kind       string            `json:"kind"`
-	Metadata   objectMeta        `json:"metadata"`
-	StringData map[string]string `json:"stringData"`
-	Type       string            `json:"type"`
+	Name      string `yaml:"name"`
+	Namespace string `yaml:"namespace,omitempty"`
 }
 
 type authenticationObject struct {
-	APIVersion string     `json:"apiVersion"`
-	Kind       string     `json:"kind"`
-	Metadata   objectMeta `json:"metadata"`
+	APIVersion string     `yaml:"apiVersion"`
+	Kind       string     `yaml:"kind"`
+	Metadata   objectMeta `yaml:"metadata"`
 	Spec       struct {
-		ServiceAccountIssuer string `json:"serviceAccountIssuer"`
-	} `json:"spec"`
+		ServiceAccountIssuer string `yaml:"serviceAccountIssuer"`
+	} `yaml:"spec"`
+}
+
+// marshalYAML encodes typed manifests directly (no JSON round trip) with
+// two-space indentation.
+func marshalYAML(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // Manifests returns the Authentication followed by the Secrets in role
@@ -110,24 +121,13 @@ type authenticationObject struct {
 func (m *Model) Manifests() ([]Manifest, error) {
 	auth := authenticationObject{APIVersion: "config.openshift.io/v1", Kind: "Authentication", Metadata: objectMeta{Name: "cluster"}}
 	auth.Spec.ServiceAccountIssuer = m.Authentication.ServiceAccountIssuer
-	authYAML, err := yaml.Marshal(auth)
+	authYAML, err := marshalYAML(auth)
 	if err != nil {
 		return nil, fmt.Errorf("authentication manifest: %w", err)
 	}
 	out := []Manifest{{Path: AuthenticationPath, YAML: authYAML}}
 	for _, r := range m.Roles {
-		s := secretObject{
-			APIVersion: "v1",
-			Kind:       "Secret",
-			Metadata:   objectMeta{Name: r.Secret.Name, Namespace: r.Secret.Namespace},
-			StringData: map[string]string{"credentials": r.Secret.Credentials},
-			Type:       "Opaque",
-		}
-		b, err := yaml.Marshal(s)
-		if err != nil {
-			return nil, fmt.Errorf("secret %s/%s: %w", r.Secret.Namespace, r.Secret.Name, err)
-		}
-		out = append(out, Manifest{Path: SecretPath(r.Secret), YAML: b})
+		out = append(out, Manifest{Path: SecretPath(r.Secret), YAML: secretYAML(r.Secret)})
 	}
 	return out, nil
 }
@@ -167,4 +167,26 @@ func (m *Model) Files() ([]File, error) {
 		return nil, err
 	}
 	return files, nil
+}
+
+// secretYAML writes a Secret without a YAML encoder: a render can hold
+// thousands of them and an encoder per document dominated its cost. The
+// names are DNS-1123 (checked when parsing) and the credentials hold no
+// leading spaces or control characters, so plain scalars and a literal
+// block are always valid.
+func secretYAML(s Secret) []byte {
+	var b bytes.Buffer
+	b.Grow(256 + len(s.Credentials))
+	b.WriteString("apiVersion: v1\nkind: Secret\nmetadata:\n  name: ")
+	b.WriteString(s.Name)
+	b.WriteString("\n  namespace: ")
+	b.WriteString(s.Namespace)
+	b.WriteString("\nstringData:\n  credentials: |-\n")
+	for _, line := range strings.Split(s.Credentials, "\n") {
+		b.WriteString("    ")
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	b.WriteString("type: Opaque\n")
+	return b.Bytes()
 }

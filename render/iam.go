@@ -21,7 +21,6 @@ const (
 )
 
 var (
-	roleNamePattern = regexp.MustCompile(`^[\w+=,.@-]+$`)
 	rolePathPattern = regexp.MustCompile(`^/([\x21-\x7e]*/)?$`)
 	boundaryPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$`)
 )
@@ -80,13 +79,6 @@ func permissionPolicy(cr CredentialsRequest) PolicyDocument {
 		}
 	}
 	return PolicyDocument{Version: PolicyVersion, Statement: statements}
-}
-
-func validateRoleName(name string) error {
-	if !roleNamePattern.MatchString(name) {
-		return fmt.Errorf("role name %q has characters IAM rejects (allowed: letters, digits and +=,.@_-)", name)
-	}
-	return nil
 }
 
 func validateRolePath(path string) error {

@@ -150,11 +150,9 @@ func roles(p Params, partition Partition, issuer Issuer, providerARN string, tag
 			continue
 		}
 		bySecret[cr.SecretRef] = cr
+		// The name's parts are DNS names (checked when parsing and by the
+		// bucket rules), all characters IAM accepts in role names.
 		name := RoleName(p.Name, cr.SecretRef, p.RoleNaming)
-		if err := validateRoleName(name); err != nil {
-			errs = append(errs, fmt.Errorf("%s: spec.secretRef: %w", where, err))
-			continue
-		}
 		folded := strings.ToLower(name)
 		if first, dup := byRoleName[folded]; dup {
 			errs = append(errs, fmt.Errorf("%s: role name %q collides with the one of %s (IAM names are cut to %d characters and compared case-insensitively); set spec.aws.roleNaming: hashed to keep names unique", where, name, first.Source, MaxRoleNameLength))

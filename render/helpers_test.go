@@ -1,0 +1,80 @@
+package render_test
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/stsrender/stsrender/render"
+	"sigs.k8s.io/yaml"
+)
+
+// caseParams is the YAML form of render.Params used by the golden cases;
+// public keys are file names under testdata/keys.
+type caseParams struct {
+	Name                   string            `json:"name"`
+	AccountID              string            `json:"accountID"`
+	Region                 string            `json:"region"`
+	RolePath               string            `json:"rolePath"`
+	PermissionsBoundaryARN string            `json:"permissionsBoundaryARN"`
+	Tags                   map[string]string `json:"tags"`
+	IssuerURL              string            `json:"issuerURL"`
+	PrivateBucket          bool              `json:"privateBucket"`
+	RoleNaming             string            `json:"roleNaming"`
+	PublicKeys             []string          `json:"publicKeys"`
+}
+
+func loadParams(t testing.TB, file string) render.Params {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	var c caseParams
+	require.NoError(t, yaml.UnmarshalStrict(data, &c))
+	p := render.Params{
+		Name: c.Name, AccountID: c.AccountID, Region: c.Region, RolePath: c.RolePath,
+		PermissionsBoundaryARN: c.PermissionsBoundaryARN, Tags: c.Tags, IssuerURL: c.IssuerURL,
+		PrivateBucket: c.PrivateBucket, RoleNaming: render.RoleNaming(c.RoleNaming),
+	}
+	for _, k := range c.PublicKeys {
+		p.PublicKeys = append(p.PublicKeys, render.PublicKey{Source: k, PEM: readKey(t, k)})
+	}
+	return p
+}
+
+func readKey(t testing.TB, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "keys", name))
+	require.NoError(t, err)
+	return data
+}
+
+// loadRequests parses every manifest at the top of dir, in name order.
+func loadRequests(t testing.TB, dir string) []render.CredentialsRequest {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		switch filepath.Ext(e.Name()) {
+		case ".yaml", ".yml", ".json":
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	var out []render.CredentialsRequest
+	for _, n := range names {
+		data, err := os.ReadFile(filepath.Join(dir, n))
+		require.NoError(t, err)
+		res, err := render.ParseCredentialsRequests(n, data)
+		require.NoError(t, err)
+		out = append(out, res.Requests...)
+	}
+	return out
+}
+
+func defaultParams(t testing.TB) render.Params {
+	t.Helper()
+	return loadParams(t, filepath.Join("testdata", "golden", "aws", "params.yaml"))
+}
