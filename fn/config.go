@@ -74,6 +74,9 @@ type ReleaseSpec struct {
 	PullSecretFile string `json:"pullSecretFile,omitempty"`
 	// Insecure allows plain HTTP to the registry (local mirrors and tests).
 	Insecure bool `json:"insecure,omitempty"`
+	// AllLayers reads every image layer the way oc does instead of stopping
+	// at the payload layer (for unusual images).
+	AllLayers bool `json:"allLayers,omitempty"`
 	// Mirrors maps a repository to mirrors tried in order (digest pulls only).
 	Mirrors map[string][]string `json:"mirrors,omitempty"`
 	// ManifestsDir holds already extracted requests: the offline source.
@@ -89,6 +92,10 @@ type ReleaseSpec struct {
 type OutputsSpec struct {
 	// Manifests emits the STS Secrets and the Authentication (default true).
 	Manifests *bool `json:"manifests,omitempty"`
+	// Authentication emits the cluster-wide Authentication with the Secrets
+	// (default true); application teams rendering their own requests turn
+	// it off.
+	Authentication *bool `json:"authentication,omitempty"`
 	// AWS is "none" (default) or "document": the IAM roles, OIDC provider,
 	// bucket and issuer documents as reviewable stsrender.dev objects.
 	AWS string `json:"aws,omitempty"`
@@ -133,6 +140,10 @@ func (c *STSCredentials) Default() {
 	if c.Spec.Outputs.Manifests == nil {
 		t := true
 		c.Spec.Outputs.Manifests = &t
+	}
+	if c.Spec.Outputs.Authentication == nil {
+		t := true
+		c.Spec.Outputs.Authentication = &t
 	}
 	if c.Spec.Outputs.AWS == "" {
 		c.Spec.Outputs.AWS = AWSOutputNone

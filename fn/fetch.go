@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/stsrender/stsrender/release"
 )
@@ -20,12 +21,23 @@ func ImageFetcher(log io.Writer) FetchFunc {
 		if err != nil {
 			return nil, err
 		}
-		payload, err := client.Fetch(ctx, spec.Image)
+		payload, err := client.Fetch(ctx, resolveLocalImage(spec.Image, pathOf))
 		if err != nil {
 			return nil, fmt.Errorf("spec.release.image: %w", err)
 		}
 		return payload.Manifests(spec.Image)
 	}
+}
+
+// resolveLocalImage makes the path of an oci: or docker-archive: source
+// relative to the config, like every other file the config names.
+func resolveLocalImage(ref string, pathOf func(string) string) string {
+	for _, prefix := range []string{release.OCILayoutPrefix, release.DockerArchivePrefix} {
+		if strings.HasPrefix(ref, prefix) {
+			return prefix + pathOf(strings.TrimPrefix(ref, prefix))
+		}
+	}
+	return ref
 }
 
 // NewReleaseClient builds a release client from the release settings of a
@@ -42,6 +54,7 @@ func NewReleaseClient(spec ReleaseSpec, pathOf func(string) string, log io.Write
 	return &release.Client{
 		Keychain: keychain,
 		Insecure: spec.Insecure,
+		Strict:   spec.AllLayers,
 		Mirrors:  spec.Mirrors,
 		Cache:    &release.Cache{Dir: cacheDir},
 		Log:      log,

@@ -28,6 +28,9 @@ func Objects(m *render.Model, outputs OutputsSpec) ([]*yaml.RNode, error) {
 			return nil, err
 		}
 		for _, mf := range manifests {
+			if mf.Path == render.AuthenticationPath && outputs.Authentication != nil && !*outputs.Authentication {
+				continue
+			}
 			node, err := yaml.Parse(string(mf.YAML))
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", mf.Path, err)

@@ -31,8 +31,10 @@ type Processor struct {
 	// WorkDir resolves relative file names; empty means the working
 	// directory, which kustomize sets to the kustomization's directory.
 	WorkDir string
-	// Log receives warnings and the --explain style report.
-	Log io.Writer
+	// Log receives warnings and, with Explain, why each request was kept or
+	// dropped. Quiet by default: Argo CD shows a plugin's whole stderr.
+	Log     io.Writer
+	Explain bool
 }
 
 var _ framework.ResourceListProcessor = (*Processor)(nil)
@@ -93,11 +95,9 @@ func (p *Processor) process(rl *framework.ResourceList) error {
 	if err != nil {
 		return err
 	}
-	if p.Log != nil {
+	if p.Log != nil && p.Explain {
 		for _, d := range result.Selection.Decisions {
-			if !d.Kept {
-				fmt.Fprintf(p.Log, "stsrender: %s\n", d)
-			}
+			fmt.Fprintf(p.Log, "stsrender: %s\n", d)
 		}
 	}
 	rl.Items = append(passThrough, generated...)

@@ -149,13 +149,13 @@ func TestInclusionValidate(t *testing.T) {
 		in      Inclusion
 		wantErr string
 	}{
-		"default":           {},
-		"known set":         {in: Inclusion{FeatureSet: "TechPreviewNoUpgrade"}},
-		"unknown set":       {in: Inclusion{FeatureSet: "TechPreview"}, wantErr: `featureSet: "TechPreview" is not one of`},
-		"baseline":          {in: Inclusion{Capabilities: &Capabilities{BaselineCapabilitySet: "v4.17"}}},
-		"empty baseline":    {in: Inclusion{Capabilities: &Capabilities{}}},
-		"unknown baseline":  {in: Inclusion{Capabilities: &Capabilities{BaselineCapabilitySet: "v4.99"}}, wantErr: `"v4.99" is not one of None, v4.11`},
-		"unknown addition":  {in: Inclusion{Capabilities: &Capabilities{BaselineCapabilitySet: "None", AdditionalEnabledCapabilities: []string{"imageregistry"}}}, wantErr: `additionalEnabledCapabilities[0]: "imageregistry" is not a known capability`},
+		"default":          {},
+		"known set":        {in: Inclusion{FeatureSet: "TechPreviewNoUpgrade"}},
+		"unknown set":      {in: Inclusion{FeatureSet: "TechPreview"}, wantErr: `featureSet: "TechPreview" is not one of`},
+		"baseline":         {in: Inclusion{Capabilities: &Capabilities{BaselineCapabilitySet: "v4.17"}}},
+		"empty baseline":   {in: Inclusion{Capabilities: &Capabilities{}}},
+		"unknown baseline": {in: Inclusion{Capabilities: &Capabilities{BaselineCapabilitySet: "v4.99"}}, wantErr: `"v4.99" is not one of None, v4.11`},
+		"unknown addition": {in: Inclusion{Capabilities: &Capabilities{BaselineCapabilitySet: "None", AdditionalEnabledCapabilities: []string{"imageregistry"}}}, wantErr: `additionalEnabledCapabilities[0]: "imageregistry" is not a known capability`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -176,9 +176,9 @@ func TestParseInstallConfig(t *testing.T) {
 	assert.Equal(t, "TechPreviewNoUpgrade", in.FeatureSet)
 	assert.Equal(t, &Capabilities{BaselineCapabilitySet: "None", AdditionalEnabledCapabilities: []string{"CloudCredential"}}, in.Capabilities)
 	for input, want := range map[string]string{
-		"apiVersion: v1beta4\nplatform: {aws: {}}\n":                                    `apiVersion: "v1beta4" is not v1`,
-		"apiVersion: v1\nplatform: {gcp: {}}\n":                                         `platform: "gcp" is not aws`,
-		"apiVersion: v1\nplatform: {aws: {}}\nfeatureSet: Bogus\n":                      `featureSet: "Bogus"`,
+		"apiVersion: v1beta4\nplatform: {aws: {}}\n":                                      `apiVersion: "v1beta4" is not v1`,
+		"apiVersion: v1\nplatform: {gcp: {}}\n":                                           `platform: "gcp" is not aws`,
+		"apiVersion: v1\nplatform: {aws: {}}\nfeatureSet: Bogus\n":                        `featureSet: "Bogus"`,
 		"apiVersion: v1\nplatform: {aws: {}}\ncapabilities: {baselineCapabilitySet: x}\n": `baselineCapabilitySet: "x"`,
 	} {
 		_, err := ParseInstallConfig("ic.yaml", []byte(input))

@@ -45,14 +45,15 @@ func TerminalProgress(w io.Writer) progressFunc {
 		if len(short) > 19 {
 			short = short[:19]
 		}
-		fmt.Fprintf(w, "\rpulling %s: %s / %s", short, humanBytes(done), humanBytes(total))
+		fmt.Fprintf(w, "\rpulling %s: %s / %s", short, HumanBytes(done), HumanBytes(total))
 		if final {
 			fmt.Fprintln(w)
 		}
 	}
 }
 
-func humanBytes(n int64) string {
+// HumanBytes formats a byte count for people.
+func HumanBytes(n int64) string {
 	switch {
 	case n >= 1<<20:
 		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))

@@ -96,7 +96,7 @@ func TestRenderRefusesForeignOutputDir(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(out, "main.go"), []byte("package main"), 0o644))
 	code, _, stderr := run(t, "render", "-f", cfg, "-o", out)
 	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, `already holds "main.go", which a render does not write`)
+	assert.Contains(t, stderr, `already holds "main.go", which stsrender does not write`)
 	assert.FileExists(t, filepath.Join(out, "main.go"))
 }
 

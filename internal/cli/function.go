@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"os"
+	"strconv"
 
 	"github.com/stsrender/stsrender/fn"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -11,6 +13,7 @@ import (
 // runFunction is the KRM function: ResourceList on stdin, ResourceList on
 // stdout, everything else on stderr.
 func runFunction(ctx context.Context, s Streams) error {
-	p := &fn.Processor{Context: ctx, Fetch: fn.ImageFetcher(s.Err), Log: s.Err}
+	explain, _ := strconv.ParseBool(os.Getenv("STSRENDER_EXPLAIN"))
+	p := &fn.Processor{Context: ctx, Fetch: fn.ImageFetcher(s.Err), Log: s.Err, Explain: explain}
 	return framework.Execute(p, &kio.ByteReadWriter{Reader: s.In, Writer: s.Out, KeepReaderAnnotations: true})
 }

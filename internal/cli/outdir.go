@@ -8,17 +8,24 @@ import (
 	"github.com/stsrender/stsrender/render"
 )
 
-// renderTopLevel are the entries a render writes at the top of OUT. An
+// isRenderEntry accepts the entries a render writes at the top of OUT. An
 // existing OUT holding anything else is not replaced, so `-o .` can never
 // wipe a working tree.
-var renderTopLevel = map[string]bool{"manifests": true, "oidc": true, "iam": true, "s3": true}
+func isRenderEntry(e os.DirEntry) bool {
+	switch e.Name() {
+	case "manifests", "oidc", "iam", "s3":
+		return e.IsDir()
+	}
+	return false
+}
 
 // writeTree writes files into a temporary directory beside out and then
 // swaps it into place, so out is either the old tree or the new one, never a
-// mix, and is untouched when anything fails.
-func writeTree(out string, files []render.File) error {
+// mix, and is untouched when anything fails. An existing out is replaced only
+// when every entry in it is one replaceable accepts.
+func writeTree(out string, files []render.File, replaceable func(os.DirEntry) bool) error {
 	out = filepath.Clean(out)
-	if err := checkReplaceable(out); err != nil {
+	if err := checkReplaceable(out, replaceable); err != nil {
 		return err
 	}
 	parent := filepath.Dir(out)
@@ -64,7 +71,7 @@ func writeTree(out string, files []render.File) error {
 	return nil
 }
 
-func checkReplaceable(out string) error {
+func checkReplaceable(out string, replaceable func(os.DirEntry) bool) error {
 	entries, err := os.ReadDir(out)
 	if os.IsNotExist(err) {
 		return nil
@@ -73,8 +80,8 @@ func checkReplaceable(out string) error {
 		return fmt.Errorf("output %s: %w", out, err)
 	}
 	for _, e := range entries {
-		if !renderTopLevel[e.Name()] {
-			return fmt.Errorf("output %s already holds %q, which a render does not write; choose an empty or new directory", out, e.Name())
+		if !replaceable(e) {
+			return fmt.Errorf("output %s already holds %q, which stsrender does not write; choose an empty or new directory", out, e.Name())
 		}
 	}
 	return nil

@@ -71,6 +71,8 @@ the same work from the command line.`,
 	root.SetErr(s.Err)
 	root.AddCommand(
 		newRenderCommand(s),
+		newExtractCommand(s),
+		newReleaseCommand(s),
 		newCreateKeyPairCommand(s),
 		newVersionCommand(s),
 	)

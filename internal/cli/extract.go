@@ -1,0 +1,161 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/spf13/cobra"
+	"github.com/stsrender/stsrender/fn"
+	"github.com/stsrender/stsrender/release"
+	"github.com/stsrender/stsrender/render"
+	"sigs.k8s.io/yaml"
+)
+
+// releaseFlags are the image-access flags shared by extract and release info.
+type releaseFlags struct {
+	pullSecret string
+	insecure   bool
+	allLayers  bool
+}
+
+func (f *releaseFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.pullSecret, "pull-secret", "", "docker config JSON with registry credentials (default: $REGISTRY_AUTH_FILE, then the podman and docker locations)")
+	cmd.Flags().BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to the registry (local mirrors and tests only)")
+	cmd.Flags().BoolVar(&f.allLayers, "all-layers", false, "read every layer as oc does instead of stopping at the payload layer")
+}
+
+func (f *releaseFlags) fetch(ctx context.Context, s Streams, ref string) (*release.Payload, error) {
+	client, err := fn.NewReleaseClient(fn.ReleaseSpec{PullSecretFile: f.pullSecret, Insecure: f.insecure, AllLayers: f.allLayers}, func(p string) string { return p }, s.Err)
+	if err != nil {
+		return nil, err
+	}
+	return client.Fetch(ctx, ref)
+}
+
+func newExtractCommand(s Streams) *cobra.Command {
+	var (
+		flags         releaseFlags
+		from, to      string
+		included      bool
+		installConfig string
+		explain       bool
+	)
+	cmd := &cobra.Command{
+		Use:   "extract --from REF --to DIR",
+		Short: "Extract the AWS CredentialsRequests of a release image",
+		Long: `extract writes the AWS CredentialsRequests of a release image into DIR under
+the payload's own file names, like
+oc adm release extract --credentials-requests --cloud=aws. Only the layer holding
+release-manifests/ is downloaded, and only after its digest is verified.
+
+With --included, only the requests the cluster uses are written, filtered like
+oc's --included: feature set, feature gates, cluster profile and capabilities,
+read from --install-config (defaults: Default feature set, no capability filter).
+A file keeps only its included documents; a file with none is not written.
+
+REF is a registry reference (a digest is recommended), oci:DIR for an OCI
+image layout or docker-archive:FILE for a docker save tarball. DIR is replaced
+as a whole, and only when it holds nothing but manifest files.`,
+		Example: `  stsrender extract --from quay.io/openshift-release-dev/ocp-release@sha256:... --to credrequests/
+  stsrender extract --from oci:mirror/release --to credrequests/ --included --install-config install-config.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if installConfig != "" && !included {
+				return fmt.Errorf("--install-config requires --included")
+			}
+			var inclusion release.Inclusion
+			if installConfig != "" {
+				data, err := os.ReadFile(installConfig)
+				if err != nil {
+					return fmt.Errorf("read install-config: %w", err)
+				}
+				if inclusion, err = release.ParseInstallConfig(installConfig, data); err != nil {
+					return err
+				}
+			}
+			payload, err := flags.fetch(cmd.Context(), s, from)
+			if err != nil {
+				return fmt.Errorf("extract: %w", err)
+			}
+			manifests, err := payload.Manifests(from)
+			if err != nil {
+				return fmt.Errorf("extract: %w", err)
+			}
+			var sel *release.Selection
+			if included {
+				sel, err = release.Select(manifests.Documents, manifests.Version, inclusion)
+			} else {
+				sel, err = release.SelectAWS(manifests.Documents)
+			}
+			if err != nil {
+				return fmt.Errorf("extract: %w", err)
+			}
+			if explain {
+				printDecisions(s, sel)
+			}
+			files, err := extractedFiles(manifests, sel)
+			if err != nil {
+				return fmt.Errorf("extract: %w", err)
+			}
+			if err := writeTree(to, files, isManifestEntry); err != nil {
+				return err
+			}
+			fmt.Fprintf(s.Err, "extracted %d CredentialsRequests in %d files from %s (%s) to %s\n", len(sel.Requests), len(files), from, payload.Digest, to)
+			return nil
+		},
+	}
+	flags.register(cmd)
+	cmd.Flags().StringVar(&from, "from", "", "release image (required)")
+	cmd.Flags().StringVar(&to, "to", "", "directory to write (required)")
+	cmd.Flags().BoolVar(&included, "included", false, "only the requests the cluster uses")
+	cmd.Flags().StringVar(&installConfig, "install-config", "", "install-config.yaml giving featureSet and capabilities (with --included)")
+	cmd.Flags().BoolVar(&explain, "explain", false, "print on stderr why each CredentialsRequest was kept or dropped")
+	_ = cmd.MarkFlagRequired("from")
+	_ = cmd.MarkFlagRequired("to")
+	return cmd
+}
+
+func isManifestEntry(e os.DirEntry) bool { return !e.IsDir() && release.IsManifestFile(e.Name()) }
+
+// extractedFiles writes each payload file holding kept requests: verbatim
+// when every document of the file is kept (comments survive), otherwise the
+// kept documents re-serialised, as oc does.
+func extractedFiles(m *release.Manifests, sel *release.Selection) ([]render.File, error) {
+	byFile := map[string][]render.Document{}
+	total := map[string]int{}
+	for _, d := range m.Documents {
+		name := filepath.Base(d.Source.File)
+		total[name]++
+		if render.IsCredentialsRequest(d) && sel.Kept(d.Source) {
+			byFile[name] = append(byFile[name], d)
+		}
+	}
+	names := make([]string, 0, len(byFile))
+	for n := range byFile {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var files []render.File
+	for _, name := range names {
+		docs := byFile[name]
+		if len(docs) == total[name] {
+			files = append(files, render.File{Path: name, Mode: 0o644, Data: m.Files[name]})
+			continue
+		}
+		var buf bytes.Buffer
+		for _, d := range docs {
+			y, err := yaml.Marshal(d.Object)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", d.Source, err)
+			}
+			buf.WriteString("---\n")
+			buf.Write(y)
+		}
+		files = append(files, render.File{Path: name, Mode: 0o644, Data: buf.Bytes()})
+	}
+	return files, nil
+}
