@@ -81,9 +81,9 @@ func loadManifests(ctx context.Context, cfg *STSCredentials, opts Options) (*rel
 	r := cfg.Spec.Release
 	switch {
 	case opts.CredentialsRequestsDir != "":
-		return release.ReadDirectory(opts.CredentialsRequestsDir)
+		return release.ReadDirectory(opts.CredentialsRequestsDir, opts.CredentialsRequestsDir)
 	case r.ManifestsDir != "":
-		return release.ReadDirectory(cfg.Path(r.ManifestsDir))
+		return release.ReadDirectory(cfg.Path(r.ManifestsDir), r.ManifestsDir)
 	case r.Image != "":
 		if opts.Fetch == nil {
 			return nil, fmt.Errorf("spec.release.image: pulling release images is not available here")

@@ -33,8 +33,9 @@ func IsManifestFile(name string) bool {
 
 // ReadDirectory reads the manifest files at the top level of dir, in name
 // order, plus release-metadata when present. Sub-directories are ignored,
-// like the payload's own layout.
-func ReadDirectory(dir string) (*Manifests, error) {
+// like the payload's own layout. label names the directory in messages (the
+// path as the user wrote it).
+func ReadDirectory(dir, label string) (*Manifests, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("read CredentialsRequests directory: %w", err)
@@ -50,7 +51,7 @@ func ReadDirectory(dir string) (*Manifests, error) {
 		}
 		files[e.Name()] = data
 	}
-	return parseManifestFiles(files, dir)
+	return parseManifestFiles(files, label)
 }
 
 const metadataFile = "release-metadata"

@@ -212,7 +212,7 @@ func TestPayloadParity(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			version, _, _ := strings.Cut(name, "/")
-			m, err := ReadDirectory(filepath.Join("testdata", "payloads", version))
+			m, err := ReadDirectory(filepath.Join("testdata", "payloads", version), version)
 			require.NoError(t, err)
 			require.NotNil(t, m.Version)
 			sel, err := Select(m.Documents, m.Version, tc.in)

@@ -1,0 +1,26 @@
+package fn_test
+
+import (
+	"flag"
+	"io"
+	"testing"
+
+	"github.com/stsrender/stsrender/fn"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework/frameworktestutil"
+)
+
+var update = flag.Bool("update", false, "rewrite expected.yaml files from the actual output")
+
+// TestProcessor runs every testdata/<case>/input.yaml ResourceList through
+// the function and compares with expected.yaml or errors.txt.
+func TestProcessor(t *testing.T) {
+	t.Setenv("STSRENDER_CACHE_DIR", t.TempDir())
+	checker := frameworktestutil.ProcessorResultsChecker{
+		Processor: func() framework.ResourceListProcessor {
+			return &fn.Processor{Fetch: fn.ImageFetcher(io.Discard)}
+		},
+		UpdateExpectedFromActual: *update,
+	}
+	checker.Assert(t)
+}

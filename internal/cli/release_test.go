@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/stsrender/stsrender/render"
+)
+
+func exampleImage(t *testing.T) string {
+	t.Helper()
+	t.Setenv("STSRENDER_CACHE_DIR", t.TempDir())
+	p, err := filepath.Abs(filepath.Join("..", "..", "examples", "release-image"))
+	require.NoError(t, err)
+	return "oci:" + p
+}
+
+func listDir(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	return names
+}
+
+func TestExtractAllAWS(t *testing.T) {
+	image := exampleImage(t)
+	out := filepath.Join(t.TempDir(), "credrequests")
+	code, stdout, stderr := run(t, "extract", "--from", image, "--to", out)
+	require.Equal(t, 0, code, stderr)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, "extracted 7 CredentialsRequests in 7 files")
+	assert.Equal(t, []string{
+		"0000_30_cluster-api_01_credentials-request.yaml",
+		"0000_30_machine-api-operator_00_credentials-request.yaml",
+		"0000_50_cloud-credential-operator_05-iam-ro-credentialsrequest.yaml",
+		"0000_50_cluster-image-registry-operator_01-registry-credentials-request.yaml",
+		"0000_50_cluster-ingress-operator_00-ingress-credentials-request.yaml",
+		"0000_50_cluster-network-operator_02-cncc-credentials.yaml",
+		"0000_50_cluster-storage-operator_03_credentials_request_aws.yaml",
+	}, listDir(t, out), "payload file names; FeatureGates and the ConfigMap file are not requests")
+
+	// The machine-api file held an Azure request too: only the AWS one is kept.
+	data, err := os.ReadFile(filepath.Join(out, "0000_30_machine-api-operator_00_credentials-request.yaml"))
+	require.NoError(t, err)
+	parsed, err := render.ParseCredentialsRequests("mapi.yaml", data)
+	require.NoError(t, err)
+	require.Len(t, parsed.Requests, 1)
+	assert.Equal(t, "openshift-machine-api-aws", parsed.Requests[0].Name)
+	assert.Empty(t, parsed.Skipped)
+
+	// A file whose documents are all kept is written byte for byte.
+	original, err := os.ReadFile(filepath.Join("..", "..", "release", "testdata", "payloads", "4.22", "0000_50_cluster-ingress-operator_00-ingress-credentials-request.yaml"))
+	require.NoError(t, err)
+	copied, err := os.ReadFile(filepath.Join(out, "0000_50_cluster-ingress-operator_00-ingress-credentials-request.yaml"))
+	require.NoError(t, err)
+	assert.Equal(t, string(original), string(copied))
+}
+
+func TestExtractIncluded(t *testing.T) {
+	image := exampleImage(t)
+	out := filepath.Join(t.TempDir(), "credrequests")
+	ic := filepath.Join("..", "..", "examples", "quickstart", "install-config.yaml")
+	code, _, stderr := run(t, "extract", "--from", image, "--to", out, "--included", "--install-config", ic, "--explain")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "extracted 5 CredentialsRequests in 5 files")
+	assert.Contains(t, stderr, "dropped CredentialsRequest openshift-cloud-credential-operator/openshift-image-registry")
+	assert.Contains(t, stderr, "disabled capabilities: ImageRegistry")
+	assert.NotContains(t, listDir(t, out), "0000_30_cluster-api_01_credentials-request.yaml", "no file when none of its documents is kept")
+
+	// Re-extracting replaces the directory; a directory with other files is refused.
+	code, _, stderr = run(t, "extract", "--from", image, "--to", out)
+	require.Equal(t, 0, code, stderr)
+	assert.Len(t, listDir(t, out), 7)
+	require.NoError(t, os.WriteFile(filepath.Join(out, "NOTES.md"), []byte("mine"), 0o644))
+	code, _, stderr = run(t, "extract", "--from", image, "--to", out)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, `already holds "NOTES.md"`)
+
+	code, _, stderr = run(t, "extract", "--from", image, "--to", out, "--install-config", ic)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "--install-config requires --included")
+}
+
+func TestReleaseInfo(t *testing.T) {
+	image := exampleImage(t)
+	code, stdout, stderr := run(t, "release", "info", image)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "version:  4.22.0")
+	assert.Contains(t, stdout, "CredentialsRequests: 9 (7 for AWS)")
+	assert.Contains(t, stdout, "<- release-manifests/ (the only layer downloaded)")
+	assert.True(t, strings.HasPrefix(strings.Split(stdout, "\n")[1], "digest:   sha256:"))
+
+	code, stdout, stderr = run(t, "release", "info", image, "-o", "json")
+	require.Equal(t, 0, code, stderr)
+	var info releaseInfo
+	require.NoError(t, json.Unmarshal([]byte(stdout), &info))
+	assert.Equal(t, 1, info.PayloadLayer)
+	assert.Len(t, info.Layers, 2)
+	assert.Equal(t, 7, info.AWSCredentialsRequests)
+}
+
+func TestRenderFromImage(t *testing.T) {
+	image := exampleImage(t)
+	cfg := writeConfig(t, strings.Replace(baseConfig, "    manifestsDir: @REQUESTS@\n",
+		"    image: "+image+"\n    featureSet: TechPreviewNoUpgrade\n", 1))
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := run(t, "render", "-f", cfg, "-o", out, "--explain")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "wrote 19 files for 7 CredentialsRequests", "TechPreview turns the ClusterAPI gate on")
+	assert.Contains(t, stderr, "kept CredentialsRequest openshift-cloud-credential-operator/openshift-cluster-api-aws")
+	assert.FileExists(t, filepath.Join(out, "manifests", "openshift-cluster-api-capa-manager-bootstrap-credentials-credentials.yaml"))
+}
