@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/rand"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"os"
@@ -35,6 +36,10 @@ type Entry struct {
 
 // Layer builds a gzip-compressed tar layer with entries in the given order.
 func Layer(entries []Entry) (v1.Layer, error) {
+	return layer(entries, gzip.BestCompression)
+}
+
+func layer(entries []Entry, level int) (v1.Layer, error) {
 	var tarBuf bytes.Buffer
 	tw := tar.NewWriter(&tarBuf)
 	for _, e := range entries {
@@ -59,7 +64,7 @@ func Layer(entries []Entry) (v1.Layer, error) {
 		return nil, err
 	}
 	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw, _ := gzip.NewWriterLevel(&gz, level)
 	if _, err := io.Copy(zw, &tarBuf); err != nil {
 		return nil, err
 	}
@@ -102,7 +107,8 @@ func RandomLayer(size int64) (v1.Layer, error) {
 	if _, err := rand.Read(data); err != nil {
 		return nil, err
 	}
-	return Layer([]Entry{{Name: "usr/lib/base.bin", Data: data}})
+	// Random bytes do not compress; storing them keeps big test images fast.
+	return layer([]Entry{{Name: "usr/lib/base.bin", Data: data}}, gzip.NoCompression)
 }
 
 // BaseLayer is a small reproducible stand-in for the cluster-version-operator
@@ -154,4 +160,20 @@ func ReleaseImage(dir string, base ...v1.Layer) (v1.Image, v1.Layer, error) {
 		return nil, nil, fmt.Errorf("build image from %s: %w", dir, err)
 	}
 	return img, payload, nil
+}
+
+// FillerEntries are n small unrelated manifests (ConfigMaps), padding a
+// payload layer to the size of a real one (~900 files, about 1 MB).
+func FillerEntries(n int) []Entry {
+	entries := make([]Entry, n)
+	for i := range entries {
+		body := fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: filler-%04d\n  namespace: openshift-config\ndata:\n", i)
+		for j := 0; j < 30; j++ {
+			// Digests, like the image references real manifests carry, keep
+			// the layer about as incompressible as a real payload.
+			body += fmt.Sprintf("  image-%02d: quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:%x\n", j, sha256.Sum256([]byte(fmt.Sprint(i, "/", j))))
+		}
+		entries[i] = Entry{Name: fmt.Sprintf("release-manifests/0000_50_filler_%04d.yaml", i), Data: []byte(body)}
+	}
+	return entries
 }
