@@ -1,0 +1,58 @@
+package awsapply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// ErrConflicts is returned by Apply when resources were left alone because
+// they are not owned by this cluster name.
+var ErrConflicts = errors.New("conflicting resources were left alone")
+
+// Apply executes a plan: the bucket, its distribution and objects, and the
+// provider in order, then the roles a few at a time. Resources in conflict
+// are left alone and reported with ErrConflicts after everything else is
+// applied. Every step converges when re-run, so an interrupted apply
+// finishes on the next one.
+func (p *Planner) Apply(ctx context.Context, plan *Plan) error {
+	var roles []*Change
+	for _, c := range plan.Changes {
+		if c.Kind == KindRole {
+			roles = append(roles, c)
+			continue
+		}
+		if err := p.run(ctx, c); err != nil {
+			return err
+		}
+	}
+	if err := forEachLimited(ctx, len(roles), p.concurrency(), func(ctx context.Context, i int) error {
+		return p.run(ctx, roles[i])
+	}); err != nil {
+		return err
+	}
+	if conflicts := plan.Conflicts(); len(conflicts) > 0 {
+		return fmt.Errorf("%w: %d (see the plan)", ErrConflicts, len(conflicts))
+	}
+	return nil
+}
+
+func (p *Planner) run(ctx context.Context, c *Change) error {
+	if len(c.steps) == 0 {
+		return nil
+	}
+	if p.Log != nil {
+		fmt.Fprintf(p.Log, "%s %s %s\n", progressVerb[c.Action], c.Kind, c.Name)
+	}
+	for _, s := range c.steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := s(ctx); err != nil {
+			return fmt.Errorf("%s %s %s: %w", c.Action, c.Kind, c.Name, err)
+		}
+	}
+	return nil
+}
+
+var progressVerb = map[Action]string{Create: "creating", Update: "updating", Delete: "deleting"}

@@ -1,0 +1,282 @@
+package awsapply
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// motoEndpoint is the moto_server this package's tests share; empty when
+// moto is not installed (the tests then skip, or fail under CI=true).
+var motoEndpoint string
+
+func TestMain(m *testing.M) {
+	stop, err := startMoto()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			fmt.Fprintf(os.Stderr, "awsapply: %v\nCI=true requires moto_server for the AWS tests (pip install \"moto[server]\")\n", err)
+			os.Exit(1)
+		}
+		fmt.Fprintf(os.Stderr, "awsapply: %v; the AWS tests are skipped (pip install \"moto[server]\" to run them)\n", err)
+	}
+	code := m.Run()
+	if stop != nil {
+		stop()
+	}
+	os.Exit(code)
+}
+
+// startMoto runs moto_server on a free loopback port in its own process
+// group and waits until it answers.
+func startMoto() (func(), error) {
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		return nil, fmt.Errorf("moto_server not found on PATH")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start moto_server: %w", err)
+	}
+	stop := func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		}
+	}
+	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(endpoint + "/moto-api/data.json")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				motoEndpoint = endpoint
+				return stop, nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	return nil, fmt.Errorf("moto_server did not answer within 30 s: %s", logs.String())
+}
+
+// requireMoto skips (or, under CI=true, TestMain already failed) without moto.
+func requireMoto(t testing.TB) {
+	t.Helper()
+	if motoEndpoint == "" {
+		t.Skip("moto_server is not installed; the AWS tests are skipped (pip install \"moto[server]\")")
+	}
+	resp, err := http.Post(motoEndpoint+"/moto-api/reset", "application/json", nil)
+	if err != nil {
+		t.Fatalf("reset moto: %v", err)
+	}
+	resp.Body.Close()
+}
+
+// call is one request seen by the proxy.
+type call struct {
+	service, action string
+	mutating        bool
+}
+
+// fault answers a matching request instead of moto.
+type fault struct {
+	match  func(call) bool
+	status int
+	body   string
+	// share of matching requests affected (1 = all); remaining caps the count (0 = no cap).
+	share     float64
+	remaining int
+	delay     time.Duration
+}
+
+// proxy sits between the SDK and moto: it records every call and injects
+// faults and latency.
+type proxy struct {
+	t      testing.TB
+	server *httptest.Server
+	mu     sync.Mutex
+	calls  []call
+	faults []*fault
+	rng    *rand.Rand
+	// onCall runs after each forwarded call (used to cancel an apply midway).
+	onCall func(call)
+	// injected counts the requests answered by a fault instead of moto.
+	injected int
+}
+
+var credentialScope = regexp.MustCompile(`Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request`)
+
+func newProxy(t testing.TB) *proxy {
+	t.Helper()
+	target, err := url.Parse(motoEndpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{t: t, rng: rand.New(rand.NewSource(42))}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	p.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := classify(r)
+		if f := p.faultFor(c); f != nil {
+			if f.delay > 0 {
+				time.Sleep(f.delay)
+			}
+			if f.status != 0 {
+				p.mu.Lock()
+				p.injected++
+				p.mu.Unlock()
+				w.Header().Set("Content-Type", "text/xml")
+				w.WriteHeader(f.status)
+				_, _ = io.WriteString(w, f.body)
+				return
+			}
+		}
+		p.mu.Lock()
+		p.calls = append(p.calls, c)
+		hook := p.onCall
+		p.mu.Unlock()
+		rp.ServeHTTP(w, r)
+		if hook != nil {
+			hook(c)
+		}
+	}))
+	t.Cleanup(p.server.Close)
+	return p
+}
+
+// classify names the service (from the SigV4 scope) and action of a request.
+func classify(r *http.Request) call {
+	c := call{service: "s3"}
+	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		c.service = m[1]
+	}
+	switch c.service {
+	case "iam", "sts":
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		form, _ := url.ParseQuery(string(body))
+		c.action = form.Get("Action")
+		for _, prefix := range []string{"Create", "Put", "Update", "Tag", "Untag", "Delete", "Add", "Remove", "Attach", "Detach", "Set"} {
+			c.mutating = c.mutating || strings.HasPrefix(c.action, prefix)
+		}
+	default:
+		c.action = r.Method + " " + r.URL.Path
+		if r.URL.RawQuery != "" {
+			c.action += "?" + strings.Split(r.URL.RawQuery, "=")[0]
+		}
+		c.mutating = r.Method == http.MethodPut || r.Method == http.MethodPost || r.Method == http.MethodDelete
+	}
+	return c
+}
+
+func (p *proxy) faultFor(c call) *fault {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, f := range p.faults {
+		if !f.match(c) || p.rng.Float64() >= f.share {
+			continue
+		}
+		if f.remaining < 0 {
+			continue
+		}
+		if f.remaining > 0 {
+			if f.remaining--; f.remaining == 0 {
+				f.remaining = -1
+			}
+		}
+		return f
+	}
+	return nil
+}
+
+func (p *proxy) inject(f *fault) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.faults = append(p.faults, f)
+}
+
+func (p *proxy) reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls, p.faults, p.onCall, p.injected = nil, nil, nil, 0
+}
+
+func (p *proxy) counts() (total int, mutating []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.calls {
+		if c.mutating {
+			mutating = append(mutating, c.service+" "+c.action)
+		}
+	}
+	return len(p.calls), mutating
+}
+
+// clients points the SDK at the proxy through the standard environment
+// variables, as users point it at any endpoint.
+func (p *proxy) clients(t testing.TB) *Clients {
+	t.Helper()
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL": p.server.URL, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+		"AWS_SESSION_TOKEN": "", "AWS_PROFILE": "", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
+	} {
+		setenv(t, k, v)
+	}
+	c, err := NewClients(context.Background(), "us-east-2", ClientOptions{MaxAttempts: 12, MaxBackoff: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func setenv(t testing.TB, k, v string) {
+	if tt, ok := t.(*testing.T); ok {
+		tt.Setenv(k, v)
+		return
+	}
+	old, had := os.LookupEnv(k)
+	os.Setenv(k, v)
+	t.Cleanup(func() {
+		if had {
+			os.Setenv(k, old)
+		} else {
+			os.Unsetenv(k)
+		}
+	})
+}
+
+func iamError(code, message string) string {
+	return fmt.Sprintf(`<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>fault</RequestId></ErrorResponse>`, code, message)
+}
+
+func s3Error(code, message string) string {
+	return fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>fault</RequestId></Error>`, code, message)
+}

@@ -1,0 +1,75 @@
+package awsapply
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Verify checks what STS will rely on: the issuer documents are readable
+// without credentials (through the S3 API, so any S3-compatible endpoint
+// works; a private bucket is checked through its owner instead, since only
+// CloudFront may read it), the provider exists, and every role's trust
+// policy names it. Roles listed in skip (conflicts) are not checked.
+func (p *Planner) Verify(ctx context.Context, skip map[string]bool) error {
+	var errs []error
+	reader := p.Clients.AnonymousS3
+	if p.Model.Bucket.Private {
+		reader = p.Clients.S3
+	}
+	for _, obj := range p.Model.Bucket.Objects {
+		out, err := reader.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(p.Model.Bucket.Name), Key: aws.String(obj.Key)})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("read %s/%s anonymously: %w", p.Model.Bucket.Name, obj.Key, err))
+			continue
+		}
+		body, err := io.ReadAll(out.Body)
+		out.Body.Close()
+		if err != nil || !bytes.Equal(body, obj.Body) {
+			errs = append(errs, fmt.Errorf("%s/%s does not hold the rendered document", p.Model.Bucket.Name, obj.Key))
+		}
+	}
+	provider := p.Model.OIDCProvider
+	got, err := p.Clients.IAM.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(provider.ARN)})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("OIDC provider %s: %w", provider.ARN, err))
+	} else if u := deref(got.Url); u != provider.URL && "https://"+u != provider.URL {
+		errs = append(errs, fmt.Errorf("OIDC provider %s has URL %s, not %s", provider.ARN, u, provider.URL))
+	}
+	for _, r := range p.Model.Roles {
+		if skip[r.Name] {
+			continue
+		}
+		out, err := p.Clients.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r.Name)})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("role %s: %w", r.Name, err))
+			continue
+		}
+		var trust struct {
+			Statement []struct {
+				Principal struct {
+					Federated any `json:"Federated"`
+				} `json:"Principal"`
+			} `json:"Statement"`
+		}
+		if err := json.Unmarshal([]byte(decodePolicy(deref(out.Role.AssumeRolePolicyDocument))), &trust); err != nil {
+			errs = append(errs, fmt.Errorf("role %s: trust policy: %w", r.Name, err))
+			continue
+		}
+		names := false
+		for _, s := range trust.Statement {
+			names = names || s.Principal.Federated == provider.ARN
+		}
+		if !names {
+			errs = append(errs, fmt.Errorf("role %s: trust policy does not name the provider %s", r.Name, provider.ARN))
+		}
+	}
+	return errors.Join(errs...)
+}
