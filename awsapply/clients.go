@@ -62,7 +62,12 @@ func NewClients(ctx context.Context, region string, opts ClientOptions) (*Client
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	pathStyle := os.Getenv("AWS_ENDPOINT_URL") != "" || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
-	s3Options := func(o *s3.Options) { o.UsePathStyle = pathStyle }
+	s3Options := func(o *s3.Options) {
+		o.UsePathStyle = pathStyle
+		// S3-compatible endpoints may not return checksums; that is no news
+		// worth a log line on every read.
+		o.DisableLogOutputChecksumValidationSkipped = true
+	}
 	anonymous := cfg.Copy()
 	anonymous.Credentials = aws.AnonymousCredentials{}
 	return &Clients{

@@ -33,13 +33,29 @@ func (p *Planner) callerReference() string {
 	return "stsrender-" + hex.EncodeToString(sum[:8])
 }
 
+func (p *Planner) servesBucket(origins *cftypes.Origins) bool {
+	if origins == nil {
+		return false
+	}
+	for _, o := range origins.Items {
+		if deref(o.DomainName) == p.originDomain() {
+			return true
+		}
+	}
+	return false
+}
+
 func (p *Planner) originDomain() string {
 	return fmt.Sprintf("%s.s3.%s.%s", p.Model.Bucket.Name, p.Model.Region, p.Model.Partition.DNSSuffix)
 }
 
-// findDistribution returns our distribution: the one whose comment is the
-// ownership key and whose tags say owned.
+// findDistribution returns the distribution tagged as ours, else one that
+// looks like ours (our comment, the ownership key, or our bucket as origin)
+// but is not tagged, reported as not owned. Tags are read per distribution,
+// as ccoctl does: some implementations leave comments and origins out of
+// listings.
 func (p *Planner) findDistribution(ctx context.Context) (*cftypes.DistributionSummary, bool, error) {
+	var lookalike *cftypes.DistributionSummary
 	pager := cloudfront.NewListDistributionsPaginator(p.Clients.CloudFront, &cloudfront.ListDistributionsInput{})
 	for pager.HasMorePages() {
 		page, err := pager.NextPage(ctx)
@@ -50,9 +66,6 @@ func (p *Planner) findDistribution(ctx context.Context) (*cftypes.DistributionSu
 			continue
 		}
 		for i, d := range page.DistributionList.Items {
-			if deref(d.Comment) != p.distributionComment() {
-				continue
-			}
 			tags, err := p.Clients.CloudFront.ListTagsForResource(ctx, &cloudfront.ListTagsForResourceInput{Resource: d.ARN})
 			if err != nil {
 				return nil, false, err
@@ -63,10 +76,15 @@ func (p *Planner) findDistribution(ctx context.Context) (*cftypes.DistributionSu
 					owned[deref(t.Key)] = deref(t.Value)
 				}
 			}
-			return &page.DistributionList.Items[i], p.owned(owned), nil
+			if p.owned(owned) {
+				return &page.DistributionList.Items[i], true, nil
+			}
+			if lookalike == nil && (deref(d.Comment) == p.distributionComment() || p.servesBucket(d.Origins)) {
+				lookalike = &page.DistributionList.Items[i]
+			}
 		}
 	}
-	return nil, false, nil
+	return lookalike, false, nil
 }
 
 // planDistribution plans the CloudFront side of a private bucket: an origin

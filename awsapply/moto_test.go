@@ -6,100 +6,27 @@ import (
 	"fmt"
 	"io"
 	"math/rand"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stsrender/stsrender/internal/mototest"
 )
 
-// motoEndpoint is the moto_server this package's tests share; empty when
-// moto is not installed (the tests then skip, or fail under CI=true).
-var motoEndpoint string
+// moto is the moto_server this package's tests share; nil when moto is
+// not installed (the tests then skip, or fail under CI=true).
+var moto *mototest.Server
 
-func TestMain(m *testing.M) {
-	stop, err := startMoto()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			fmt.Fprintf(os.Stderr, "awsapply: %v\nCI=true requires moto_server for the AWS tests (pip install \"moto[server]\")\n", err)
-			os.Exit(1)
-		}
-		fmt.Fprintf(os.Stderr, "awsapply: %v; the AWS tests are skipped (pip install \"moto[server]\" to run them)\n", err)
-	}
-	code := m.Run()
-	if stop != nil {
-		stop()
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(mototest.Main(m, "awsapply", &moto)) }
 
-// startMoto runs moto_server on a free loopback port in its own process
-// group and waits until it answers.
-func startMoto() (func(), error) {
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		return nil, fmt.Errorf("moto_server not found on PATH")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start moto_server: %w", err)
-	}
-	stop := func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		}
-	}
-	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(endpoint + "/moto-api/data.json")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				motoEndpoint = endpoint
-				return stop, nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	stop()
-	return nil, fmt.Errorf("moto_server did not answer within 30 s: %s", logs.String())
-}
-
-// requireMoto skips (or, under CI=true, TestMain already failed) without moto.
-func requireMoto(t testing.TB) {
-	t.Helper()
-	if motoEndpoint == "" {
-		t.Skip("moto_server is not installed; the AWS tests are skipped (pip install \"moto[server]\")")
-	}
-	resp, err := http.Post(motoEndpoint+"/moto-api/reset", "application/json", nil)
-	if err != nil {
-		t.Fatalf("reset moto: %v", err)
-	}
-	resp.Body.Close()
-}
+func requireMoto(t testing.TB) { mototest.Require(t, moto) }
 
 // call is one request seen by the proxy.
 type call struct {
@@ -137,7 +64,7 @@ var credentialScope = regexp.MustCompile(`Credential=[^/]+/[^/]+/[^/]+/([^/]+)/a
 
 func newProxy(t testing.TB) *proxy {
 	t.Helper()
-	target, err := url.Parse(motoEndpoint)
+	target, err := url.Parse(moto.Endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
