@@ -28,6 +28,9 @@ type Processor struct {
 	Context context.Context
 	// Fetch pulls release images; nil refuses spec.release.image.
 	Fetch FetchFunc
+	// Apply creates or repairs the AWS side of a model (spec.apply: true);
+	// nil refuses spec.apply.
+	Apply func(ctx context.Context, m *render.Model) error
 	// WorkDir resolves relative file names; empty means the working
 	// directory, which kustomize sets to the kustomization's directory.
 	WorkDir string
@@ -76,8 +79,8 @@ func (p *Processor) process(rl *framework.ResourceList) error {
 	if err != nil {
 		return err
 	}
-	if cfg.Spec.Apply {
-		return fmt.Errorf("spec.apply: applying during a render needs the AWS applier, which this build does not include; run stsrender apply -f instead")
+	if cfg.Spec.Apply && p.Apply == nil {
+		return fmt.Errorf("spec.apply: this processor cannot reach AWS; run stsrender apply -f instead")
 	}
 	passThrough, stream, err := splitItems(rl.Items, cfg)
 	if err != nil {
@@ -90,6 +93,11 @@ func (p *Processor) process(rl *framework.ResourceList) error {
 	result, err := Build(ctx, cfg, Options{Stream: stream, Fetch: p.Fetch})
 	if err != nil {
 		return err
+	}
+	if cfg.Spec.Apply {
+		if err := p.Apply(ctx, result.Model); err != nil {
+			return fmt.Errorf("spec.apply: %w", err)
+		}
 	}
 	generated, err := Objects(result.Model, cfg.Spec.Outputs)
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"golang.org/x/term"
 )
 
 // progressFunc receives the bytes read so far of a blob.
@@ -33,11 +35,7 @@ func (p *progressReader) Read(b []byte) (int, error) {
 // and nil otherwise, so logs and CI output stay free of carriage returns.
 func TerminalProgress(w io.Writer) progressFunc {
 	f, ok := w.(*os.File)
-	if !ok {
-		return nil
-	}
-	info, err := f.Stat()
-	if err != nil || info.Mode()&os.ModeCharDevice == 0 {
+	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
 	}
 	return func(label string, done, total int64, final bool) {

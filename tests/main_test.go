@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/stsrender/stsrender/internal/mototest"
 )
 
 var update = flag.Bool("update", false, "rewrite the examples' expected output from the actual output")
@@ -21,6 +23,7 @@ type env struct {
 	stsrender string
 	kustomize string
 	root      string // repository root
+	moto      *mototest.Server
 }
 
 var e2e env
@@ -64,6 +67,14 @@ func setup(m *testing.M) (int, error) {
 	}
 	defer os.RemoveAll(cache)
 	os.Setenv("STSRENDER_CACHE_DIR", cache)
+	if e2e.moto, err = mototest.Start(); err != nil {
+		if os.Getenv("CI") == "true" {
+			return 0, fmt.Errorf("%w; CI=true requires moto_server for the AWS tests (pip install \"moto[server]\")", err)
+		}
+		fmt.Fprintf(os.Stderr, "tests: %v; the AWS tests are skipped (pip install \"moto[server]\" to run them)\n", err)
+	} else {
+		defer e2e.moto.Stop()
+	}
 	os.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	return m.Run(), nil
 }

@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/stsrender/stsrender/awsapply"
 	"github.com/stsrender/stsrender/fn"
+	"github.com/stsrender/stsrender/render"
+	"golang.org/x/term"
 )
 
 // awsFlags are shared by plan, apply and delete.
@@ -104,26 +107,52 @@ role's trust policy names the provider.`,
 					return err
 				}
 			}
-			applyErr := p.Apply(ctx, plan)
-			if applyErr != nil && !errors.Is(applyErr, awsapply.ErrConflicts) {
-				return fmt.Errorf("apply: %w (run apply again to finish; it converges)", applyErr)
-			}
-			skip := map[string]bool{}
-			for _, c := range plan.Conflicts() {
-				skip[c.Name] = true
-			}
-			if err := p.Verify(ctx, skip); err != nil {
-				return fmt.Errorf("verify: %w", err)
-			}
-			if applyErr != nil {
-				return fmt.Errorf("apply: %w; use --adopt to take them over", applyErr)
-			}
-			fmt.Fprintln(s.Err, "applied and verified: the issuer documents are publicly readable and every role trusts the provider")
-			return nil
+			return applyAndVerify(ctx, s, p, plan)
 		},
 	}
 	f.register(cmd, true)
 	return cmd
+}
+
+// applyAndVerify applies a plan, then verifies what STS relies on, even when
+// conflicts were left alone (those are reported after).
+func applyAndVerify(ctx context.Context, s Streams, p *awsapply.Planner, plan *awsapply.Plan) error {
+	applyErr := p.Apply(ctx, plan)
+	if applyErr != nil && !errors.Is(applyErr, awsapply.ErrConflicts) {
+		return fmt.Errorf("apply: %w (run apply again to finish; it converges)", applyErr)
+	}
+	skip := map[string]bool{}
+	for _, c := range plan.Conflicts() {
+		skip[c.Name] = true
+	}
+	if err := p.Verify(ctx, skip); err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	if applyErr != nil {
+		return fmt.Errorf("apply: %w; use --adopt to take them over", applyErr)
+	}
+	fmt.Fprintln(s.Err, "applied and verified: the issuer documents are readable and every role trusts the provider")
+	return nil
+}
+
+// applyDuringRender is spec.apply: true in function mode: no prompt (the
+// config is the confirmation), the plan on stderr, conflicts fail the render.
+func applyDuringRender(s Streams) func(context.Context, *render.Model) error {
+	return func(ctx context.Context, m *render.Model) error {
+		clients, err := awsapply.NewClients(ctx, m.Region, awsapply.ClientOptions{})
+		if err != nil {
+			return err
+		}
+		p := &awsapply.Planner{Clients: clients, Model: m, Log: s.Err}
+		plan, err := p.Plan(ctx)
+		if err != nil {
+			return err
+		}
+		if plan.HasChanges() {
+			plan.WriteText(s.Err)
+		}
+		return applyAndVerify(ctx, Streams{In: s.In, Out: io.Discard, Err: s.Err}, p, plan)
+	}
 }
 
 func newDeleteCommand(s Streams) *cobra.Command {
@@ -202,7 +231,5 @@ func confirm(s Streams, yes bool, question string) error {
 	return nil
 }
 
-func isTerminal(f *os.File) bool {
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
-}
+// isTerminal is a real terminal check: /dev/null is a character device too.
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

@@ -14,6 +14,6 @@ import (
 // stdout, everything else on stderr.
 func runFunction(ctx context.Context, s Streams) error {
 	explain, _ := strconv.ParseBool(os.Getenv("STSRENDER_EXPLAIN"))
-	p := &fn.Processor{Context: ctx, Fetch: fn.ImageFetcher(s.Err), Log: s.Err, Explain: explain}
+	p := &fn.Processor{Context: ctx, Fetch: fn.ImageFetcher(s.Err), Apply: applyDuringRender(s), Log: s.Err, Explain: explain}
 	return framework.Execute(p, &kio.ByteReadWriter{Reader: s.In, Writer: s.Out, KeepReaderAnnotations: true})
 }
