@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/stsrender/stsrender/release"
 	"github.com/stsrender/stsrender/render"
@@ -74,6 +77,9 @@ type ReleaseSpec struct {
 	PullSecretFile string `json:"pullSecretFile,omitempty"`
 	// Insecure allows plain HTTP to the registry (local mirrors and tests).
 	Insecure bool `json:"insecure,omitempty"`
+	// Platform picks the image of a multi-arch release ("linux/arm64");
+	// default linux/amd64.
+	Platform string `json:"platform,omitempty"`
 	// AllLayers reads every image layer the way oc does instead of stopping
 	// at the payload layer (for unusual images).
 	AllLayers bool `json:"allLayers,omitempty"`
@@ -169,6 +175,11 @@ func (c *STSCredentials) Validate() error {
 	}
 	if s.Release.InstallConfig != "" && (s.Release.Capabilities != nil || s.Release.FeatureSet != "") {
 		errs = append(errs, errors.New("spec.release: installConfig already sets capabilities and featureSet; remove the inline ones"))
+	}
+	if s.Release.Platform != "" {
+		if _, err := v1.ParsePlatform(s.Release.Platform); err != nil || !strings.Contains(s.Release.Platform, "/") {
+			errs = append(errs, fmt.Errorf("spec.release.platform: %q is not os/arch[/variant], like linux/arm64", s.Release.Platform))
+		}
 	}
 	switch s.Outputs.AWS {
 	case AWSOutputNone, AWSOutputDocument:

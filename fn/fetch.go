@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/stsrender/stsrender/release"
 )
 
@@ -47,6 +48,12 @@ func NewReleaseClient(spec ReleaseSpec, pathOf func(string) string, log io.Write
 	if err != nil {
 		return nil, fmt.Errorf("spec.release.pullSecretFile: %w", err)
 	}
+	var platform *v1.Platform
+	if spec.Platform != "" {
+		if platform, err = v1.ParsePlatform(spec.Platform); err != nil {
+			return nil, fmt.Errorf("spec.release.platform: %w", err)
+		}
+	}
 	cacheDir, err := release.DefaultCacheDir()
 	if err != nil {
 		return nil, err
@@ -55,6 +62,7 @@ func NewReleaseClient(spec ReleaseSpec, pathOf func(string) string, log io.Write
 		Keychain: keychain,
 		Insecure: spec.Insecure,
 		Strict:   spec.AllLayers,
+		Platform: platform,
 		Mirrors:  spec.Mirrors,
 		Cache:    &release.Cache{Dir: cacheDir},
 		Log:      log,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,8 +44,16 @@ func writeConfig(t *testing.T, content string) string {
 	t.Helper()
 	testdata, err := filepath.Abs(filepath.Join("..", "..", "render", "testdata"))
 	require.NoError(t, err)
+	return writeConfigWith(t, content, filepath.Join(testdata, "requests"))
+}
+
+// writeConfigWith is writeConfig with another requests directory.
+func writeConfigWith(t *testing.T, content, requests string) string {
+	t.Helper()
+	testdata, err := filepath.Abs(filepath.Join("..", "..", "render", "testdata"))
+	require.NoError(t, err)
 	content = strings.ReplaceAll(content, "@KEYS@", filepath.Join(testdata, "keys"))
-	content = strings.ReplaceAll(content, "@REQUESTS@", filepath.Join(testdata, "requests"))
+	content = strings.ReplaceAll(content, "@REQUESTS@", requests)
 	p := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 	return p
@@ -104,54 +113,102 @@ func TestRenderRefusesForeignOutputDir(t *testing.T) {
 // code 1, and no output directory.
 func TestRenderErrors(t *testing.T) {
 	cases := map[string]struct {
-		reason  string
-		edit    func(string) string
-		wantErr string
+		reason   string
+		edit     func(string) string
+		requests []string // replace the requests directory with these files
+		wantErr  string
 	}{
 		"account": {"ARNs need the account",
-			func(c string) string { return strings.Replace(c, `"123456789012"`, `"1234"`, 1) },
+			func(c string) string { return strings.Replace(c, `"123456789012"`, `"1234"`, 1) }, nil,
 			`spec.aws.accountID: "1234" is not a 12-digit AWS account ID`},
 		"region": {"the region must be real-shaped",
-			func(c string) string { return strings.Replace(c, "us-east-2", "east", 1) },
+			func(c string) string { return strings.Replace(c, "us-east-2", "east", 1) }, nil,
 			`spec.aws.region: "east" is not an AWS region name`},
 		"issuer": {"issuers are https",
 			func(c string) string {
 				return strings.Replace(c, "  oidc:\n", "  oidc:\n    issuerURL: http://example.com\n", 1)
-			},
+			}, nil,
 			"spec.oidc.issuerURL: \"http://example.com\" must start with https://"},
 		"unknown field": {"typos must not be ignored",
-			func(c string) string { return strings.Replace(c, "    region:", "    regoin: x\n    region:", 1) },
+			func(c string) string { return strings.Replace(c, "    region:", "    regoin: x\n    region:", 1) }, nil,
 			"spec.aws.regoin: unknown field"},
 		"bucket": {"bucket names follow S3 rules",
-			func(c string) string { return strings.Replace(c, "name: prod-east", "name: Prod", 1) },
+			func(c string) string { return strings.Replace(c, "name: prod-east", "name: Prod", 1) }, nil,
 			`spec.name: bucket name "Prod-oidc"`},
 		"missing key file": {"the key file must exist",
-			func(c string) string { return strings.Replace(c, "primary.pub", "nope.pub", 1) },
+			func(c string) string { return strings.Replace(c, "primary.pub", "nope.pub", 1) }, nil,
 			"spec.oidc: read public key"},
 		"private key": {"never publish the private key",
-			func(c string) string { return strings.Replace(c, "primary.pub", "primary.key", 1) },
+			func(c string) string { return strings.Replace(c, "primary.pub", "primary.key", 1) }, nil,
 			`PEM block is "RSA PRIVATE KEY"; expected "PUBLIC KEY"`},
 		"no source": {"requests must come from somewhere",
-			func(c string) string { return strings.Replace(c, "    manifestsDir: @REQUESTS@\n", "", 1) },
+			func(c string) string { return strings.Replace(c, "    manifestsDir: @REQUESTS@\n", "", 1) }, nil,
 			"spec.release: set image"},
 		"feature set": {"unknown feature sets are refused before any work",
-			func(c string) string { return c + "    featureSet: TechPreview\n" },
+			func(c string) string { return c + "    featureSet: TechPreview\n" }, nil,
 			`spec.release.featureSet: "TechPreview" is not one of`},
 		"baseline": {"unknown baselines are refused",
-			func(c string) string { return c + "    capabilities: {baselineCapabilitySet: v4.99}\n" },
+			func(c string) string { return c + "    capabilities: {baselineCapabilitySet: v4.99}\n" }, nil,
 			`capabilities.baselineCapabilitySet: "v4.99" is not one of`},
 		"tags": {"tag limits are AWS's",
 			func(c string) string {
 				return strings.Replace(c, "    region: us-east-2\n", "    region: us-east-2\n    tags: {aws:thing: x}\n", 1)
-			},
+			}, nil,
 			`tag key "aws:thing" uses the reserved aws: prefix`},
 		"kind": {"the config must be ours",
-			func(c string) string { return strings.Replace(c, "kind: STSCredentials", "kind: Other", 1) },
+			func(c string) string { return strings.Replace(c, "kind: STSCredentials", "kind: Other", 1) }, nil,
 			"apiVersion/kind: expected stsrender.dev/v1alpha1 STSCredentials"},
+		"issuer query": {"no query in issuers",
+			func(c string) string {
+				return strings.Replace(c, "  oidc:\n", "  oidc:\n    issuerURL: https://example.com/x?y=z\n", 1)
+			}, nil, "must not have a query or fragment"},
+		"issuer slash": {"iss must match byte for byte",
+			func(c string) string {
+				return strings.Replace(c, "  oidc:\n", "  oidc:\n    issuerURL: https://example.com/\n", 1)
+			}, nil, "must not end with a slash"},
+		"too many tags": {"50 tags per resource",
+			func(c string) string {
+				return strings.Replace(c, "    region: us-east-2\n", "    region: us-east-2\n    tags: {"+manyTags(49)+"}\n", 1)
+			}, nil,
+			"spec.aws.tags: 51 tags; AWS allows at most 50"},
+		"tag key": {"tag keys up to 128",
+			func(c string) string {
+				return strings.Replace(c, "    region: us-east-2\n", "    region: us-east-2\n    tags: {"+strings.Repeat("k", 129)+": v}\n", 1)
+			}, nil,
+			"is longer than 128 characters"},
+		"tag value": {"tag values up to 256",
+			func(c string) string {
+				return strings.Replace(c, "    region: us-east-2\n", "    region: us-east-2\n    tags: {k: "+strings.Repeat("v", 257)+"}\n", 1)
+			}, nil,
+			`value of tag "k" is longer than 256 characters`},
+		"platform": {"platforms are os/arch",
+			func(c string) string { return c + "    platform: arm64\n" }, nil, `spec.release.platform: "arm64" is not os/arch`},
+		"no service accounts": {"a role must be bound to service accounts", nil,
+			[]string{request("a", "ns", "s", "[]")}, "a.yaml: document 1 (CredentialsRequest openshift-cloud-credential-operator/a): spec.serviceAccountNames: must list at least one service account"},
+		"duplicate secret": {"one role per Secret", nil,
+			[]string{request("a", "ns", "s", "[sa]"), request("b", "ns", "s", "[sa]")}, "b.yaml: document 1 (CredentialsRequest openshift-cloud-credential-operator/b): spec.secretRef: ns/s is also requested by"},
+		"role name collision": {"64-character cuts must not collide", nil,
+			[]string{request("a", "openshift-cloud-network-config-controller", "cloud-credentials-one", "[sa]"), request("b", "openshift-cloud-network-config-controller", "cloud-credentials-two", "[sa]")},
+			"/a.yaml: document 1 (IAM names are cut to 64 characters and compared case-insensitively); set spec.aws.roleNaming: hashed"},
+		"trust policy size": {"2048 characters of trust policy", nil,
+			[]string{request("a", "ns", "s", "["+manyAccounts(40)+"]")}, "spec.serviceAccountNames: trust policy is"},
+		"inline policy size": {"10240 characters of inline policy", nil,
+			[]string{strings.Replace(request("a", "ns", "s", "[sa]"), "[s3:GetObject]", "["+manyActions(500)+"]", 1)}, "spec.providerSpec.statementEntries: inline permission policy is"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			cfg := writeConfig(t, tc.edit(baseConfig))
+			content := baseConfig
+			if tc.edit != nil {
+				content = tc.edit(content)
+			}
+			cfg := writeConfig(t, content)
+			if tc.requests != nil {
+				dir := t.TempDir()
+				for i, r := range tc.requests {
+					require.NoError(t, os.WriteFile(filepath.Join(dir, string(rune('a'+i))+".yaml"), []byte(r), 0o644))
+				}
+				cfg = writeConfigWith(t, content, dir)
+			}
 			out := filepath.Join(t.TempDir(), "out")
 			code, stdout, stderr := run(t, "render", "-f", cfg, "-o", out)
 			assert.Equal(t, 1, code, tc.reason)
@@ -245,4 +302,42 @@ func snapshot(t *testing.T, dir string) map[string]string {
 		return err
 	}))
 	return files
+}
+
+func request(name, namespace, secret, serviceAccounts string) string {
+	return fmt.Sprintf(`apiVersion: cloudcredential.openshift.io/v1
+kind: CredentialsRequest
+metadata: {name: %s, namespace: openshift-cloud-credential-operator}
+spec:
+  serviceAccountNames: %s
+  secretRef: {namespace: %s, name: %s}
+  providerSpec:
+    kind: AWSProviderSpec
+    statementEntries:
+    - {effect: Allow, action: [s3:GetObject], resource: "*"}
+`, name, serviceAccounts, namespace, secret)
+}
+
+func manyTags(n int) string {
+	var parts []string
+	for i := 0; i < n; i++ {
+		parts = append(parts, fmt.Sprintf("k%d: v", i))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func manyAccounts(n int) string {
+	var parts []string
+	for i := 0; i < n; i++ {
+		parts = append(parts, fmt.Sprintf("service-account-number-%02d", i))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func manyActions(n int) string {
+	var parts []string
+	for i := 0; i < n; i++ {
+		parts = append(parts, fmt.Sprintf("ec2:DescribeSomething%04d", i))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -20,16 +20,18 @@ type releaseFlags struct {
 	pullSecret string
 	insecure   bool
 	allLayers  bool
+	platform   string
 }
 
 func (f *releaseFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.pullSecret, "pull-secret", "", "docker config JSON with registry credentials (default: $REGISTRY_AUTH_FILE, then the podman and docker locations)")
 	cmd.Flags().BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to the registry (local mirrors and tests only)")
 	cmd.Flags().BoolVar(&f.allLayers, "all-layers", false, "read every layer as oc does instead of stopping at the payload layer")
+	cmd.Flags().StringVar(&f.platform, "platform", "", "image of a multi-arch release to read, like linux/arm64 (default linux/amd64)")
 }
 
 func (f *releaseFlags) fetch(ctx context.Context, s Streams, ref string) (*release.Payload, error) {
-	client, err := fn.NewReleaseClient(fn.ReleaseSpec{PullSecretFile: f.pullSecret, Insecure: f.insecure, AllLayers: f.allLayers}, func(p string) string { return p }, s.Err)
+	client, err := fn.NewReleaseClient(fn.ReleaseSpec{PullSecretFile: f.pullSecret, Insecure: f.insecure, AllLayers: f.allLayers, Platform: f.platform}, func(p string) string { return p }, s.Err)
 	if err != nil {
 		return nil, err
 	}
