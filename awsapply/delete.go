@@ -285,29 +285,16 @@ func (p *Planner) disableAndDeleteDistribution(id string) step {
 }
 
 func (p *Planner) deleteOAC() step {
-	name := p.Model.Bucket.Name + "-oac"
 	return func(ctx context.Context) error {
-		pager := cloudfront.NewListOriginAccessControlsPaginator(p.Clients.CloudFront, &cloudfront.ListOriginAccessControlsInput{})
-		for pager.HasMorePages() {
-			page, err := pager.NextPage(ctx)
-			if err != nil {
-				return err
-			}
-			if page.OriginAccessControlList == nil {
-				continue
-			}
-			for _, o := range page.OriginAccessControlList.Items {
-				if deref(o.Name) != name {
-					continue
-				}
-				got, err := p.Clients.CloudFront.GetOriginAccessControl(ctx, &cloudfront.GetOriginAccessControlInput{Id: o.Id})
-				if err != nil {
-					return err
-				}
-				_, err = p.Clients.CloudFront.DeleteOriginAccessControl(ctx, &cloudfront.DeleteOriginAccessControlInput{Id: o.Id, IfMatch: got.ETag})
-				return err
-			}
+		id, err := p.findOAC(ctx)
+		if err != nil || id == "" {
+			return err
 		}
-		return nil
+		got, err := p.Clients.CloudFront.GetOriginAccessControl(ctx, &cloudfront.GetOriginAccessControlInput{Id: aws.String(id)})
+		if err != nil {
+			return err
+		}
+		_, err = p.Clients.CloudFront.DeleteOriginAccessControl(ctx, &cloudfront.DeleteOriginAccessControlInput{Id: aws.String(id), IfMatch: got.ETag})
+		return err
 	}
 }

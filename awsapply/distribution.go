@@ -135,28 +135,39 @@ func (p *Planner) issuerMatches(domain string) error {
 	return fmt.Errorf("the issuer host %s is not the distribution's domain %s: set spec.oidc.issuerURL: https://%s and render again", host, domain, domain)
 }
 
+func (p *Planner) oacName() string { return p.Model.Bucket.Name + "-oac" }
+
+// findOAC returns the id of our origin access control, or "" when there is
+// none. Origin access controls carry no tags: the name identifies it.
+func (p *Planner) findOAC(ctx context.Context) (string, error) {
+	pager := cloudfront.NewListOriginAccessControlsPaginator(p.Clients.CloudFront, &cloudfront.ListOriginAccessControlsInput{})
+	for pager.HasMorePages() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return "", fmt.Errorf("list origin access controls: %w", err)
+		}
+		if page.OriginAccessControlList == nil {
+			continue
+		}
+		for _, o := range page.OriginAccessControlList.Items {
+			if deref(o.Name) == p.oacName() {
+				return deref(o.Id), nil
+			}
+		}
+	}
+	return "", nil
+}
+
 func (p *Planner) ensureOAC(state *distribution) step {
-	name := p.Model.Bucket.Name + "-oac"
 	return func(ctx context.Context) error {
-		pager := cloudfront.NewListOriginAccessControlsPaginator(p.Clients.CloudFront, &cloudfront.ListOriginAccessControlsInput{})
-		for pager.HasMorePages() {
-			page, err := pager.NextPage(ctx)
-			if err != nil {
-				return fmt.Errorf("list origin access controls: %w", err)
-			}
-			if page.OriginAccessControlList == nil {
-				continue
-			}
-			for _, o := range page.OriginAccessControlList.Items {
-				if deref(o.Name) == name {
-					state.oac = deref(o.Id)
-					return nil
-				}
-			}
+		id, err := p.findOAC(ctx)
+		if err != nil || id != "" {
+			state.oac = id
+			return err
 		}
 		out, err := p.Clients.CloudFront.CreateOriginAccessControl(ctx, &cloudfront.CreateOriginAccessControlInput{
 			OriginAccessControlConfig: &cftypes.OriginAccessControlConfig{
-				Name:                          aws.String(name),
+				Name:                          aws.String(p.oacName()),
 				Description:                   aws.String(p.distributionComment()),
 				OriginAccessControlOriginType: cftypes.OriginAccessControlOriginTypesS3,
 				SigningBehavior:               cftypes.OriginAccessControlSigningBehaviorsAlways,

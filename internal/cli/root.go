@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 )
@@ -63,6 +64,11 @@ the same work from the command line.`,
 		SilenceUsage:  true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f, ok := s.In.(*os.File); ok && isTerminal(f) {
+				// A person typed `stsrender`: waiting for a ResourceList would look like a hang.
+				_ = cmd.Help()
+				return errors.New("no ResourceList on standard input: run me from kustomize or kpt, or use a subcommand")
+			}
 			return runFunction(cmd.Context(), s)
 		},
 	}
