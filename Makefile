@@ -11,18 +11,20 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/stsrender/stsrender/internal/cli.version=$(VERSION)
 GO_SOURCES := $(shell find . -name '*.go' -not -path './hack/*' 2>/dev/null) go.mod go.sum
 
-.PHONY: all build demo test bench update fuzz image clean tools
+.PHONY: all build demo test race bench update fuzz image clean tools
 
 all: build
 
 build: $(STSRENDER)
 
 $(STSRENDER): $(GO_SOURCES)
-	go build -trimpath -ldflags '$(LDFLAGS)' -o $@ .
+	@echo "building $@" >&2
+	@go build -trimpath -ldflags '$(LDFLAGS)' -o $@ .
 
 # kustomize v5.8.2, pinned in hack/tools/go.mod (v5.8.3 needs Go 1.27).
 $(KUSTOMIZE): hack/tools/go.mod hack/tools/go.sum
-	cd hack/tools && go build -o $@ sigs.k8s.io/kustomize/kustomize/v5
+	@echo "building $@ (kustomize v5.8.2, pinned in hack/tools/go.mod)" >&2
+	@cd hack/tools && go build -o $@ sigs.k8s.io/kustomize/kustomize/v5
 
 tools: $(KUSTOMIZE)
 
@@ -35,6 +37,10 @@ demo: $(STSRENDER) $(KUSTOMIZE)
 
 test: $(KUSTOMIZE)
 	KUSTOMIZE="$(KUSTOMIZE)" go test -count=1 ./...
+
+# The data race detector needs cgo (a C compiler), which make test does not.
+race: $(KUSTOMIZE)
+	KUSTOMIZE="$(KUSTOMIZE)" go test -race -count=1 ./...
 
 # Benchmarks print figures; they never fail on timing.
 bench: $(KUSTOMIZE)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -311,14 +312,12 @@ func TestCancelledApplyConvergesOnTheNextRun(t *testing.T) {
 	defer cancel()
 	plan, err := p.Plan(ctx)
 	require.NoError(t, err)
-	seen := 0
-	px.onCall = func(c call) {
-		if c.mutating {
-			if seen++; seen == 9 {
-				cancel()
-			}
+	var seen atomic.Int32
+	px.setOnCall(func(c call) {
+		if c.mutating && seen.Add(1) == 9 {
+			cancel()
 		}
-	}
+	})
 	err = p.Apply(ctx, plan)
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, context.Canceled), "got %v", err)

@@ -144,6 +144,12 @@ func (p *proxy) faultFor(c call) *fault {
 	return nil
 }
 
+func (p *proxy) setOnCall(hook func(call)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.onCall = hook
+}
+
 func (p *proxy) inject(f *fault) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
