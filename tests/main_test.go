@@ -49,7 +49,8 @@ func setup(m *testing.M) (int, error) {
 	}
 	defer os.RemoveAll(bin)
 	e2e = env{bin: bin, root: root, stsrender: filepath.Join(bin, "stsrender")}
-	build := exec.Command("go", "build", "-o", e2e.stsrender, ".")
+	// The flags of `make build` and the Dockerfile: the binary users run.
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", e2e.stsrender, ".")
 	build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		return 0, fmt.Errorf("build stsrender: %w", err)
