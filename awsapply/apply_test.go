@@ -158,6 +158,10 @@ func TestDriftIsReportedAndRepaired(t *testing.T) {
 	require.NoError(t, err)
 	_, err = p.Clients.IAM.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(role.Name), Tags: []iamtypes.Tag{{Key: aws.String("team"), Value: aws.String("someone-else")}}})
 	require.NoError(t, err)
+	// An inline policy stsrender did not write: reported, never removed.
+	_, err = p.Clients.IAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(role.Name), PolicyName: aws.String("break-glass"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:*","Resource":"*"}]}`)})
+	require.NoError(t, err)
 
 	plan, err := p.Plan(ctx)
 	require.NoError(t, err)
@@ -176,11 +180,15 @@ func TestDriftIsReportedAndRepaired(t *testing.T) {
 		fields = append(fields, d.Field)
 	}
 	assert.ElementsMatch(t, []string{"trust policy", "tags", "inline policy " + role.InlinePolicyName}, fields, "exactly the drifted fields")
+	assert.Equal(t, []string{"inline policy break-glass was not written by stsrender; left alone"}, changed.Notes)
 
 	require.NoError(t, p.Apply(ctx, plan))
+	kept, err := p.Clients.IAM.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role.Name), PolicyName: aws.String("break-glass")})
+	require.NoError(t, err, "the foreign inline policy survives the apply")
+	assert.Contains(t, decodePolicy(aws.ToString(kept.PolicyDocument)), "logs:*")
 	again, err := p.Plan(ctx)
 	require.NoError(t, err)
-	assert.False(t, again.HasChanges(), "apply restored them")
+	assert.False(t, again.HasChanges(), "apply restored them (the foreign policy is a note, not a change)")
 	require.NoError(t, p.Verify(ctx, nil))
 }
 
