@@ -42,7 +42,7 @@ func ReadDirectory(dir, label string) (*Manifests, error) {
 	}
 	files := map[string][]byte{}
 	for _, e := range entries {
-		if e.IsDir() || !(IsManifestFile(e.Name()) || e.Name() == metadataFile) {
+		if e.IsDir() || !(IsManifestFile(e.Name()) || e.Name() == MetadataFile) {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
@@ -54,7 +54,8 @@ func ReadDirectory(dir, label string) (*Manifests, error) {
 	return parseManifestFiles(files, label)
 }
 
-const metadataFile = "release-metadata"
+// MetadataFile is the payload file holding the release's version.
+const MetadataFile = "release-metadata"
 
 // parseManifestFiles parses every manifest file in name order. label
 // prefixes file names in error messages.
@@ -67,12 +68,13 @@ func parseManifestFiles(files map[string][]byte, label string) (*Manifests, erro
 	m := &Manifests{Files: map[string][]byte{}}
 	for _, name := range names {
 		data := files[name]
-		if name == metadataFile {
+		if name == MetadataFile {
 			v, err := parseReleaseMetadata(data)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", filepath.Join(label, name), err)
 			}
 			m.Version = v
+			m.Files[name] = data
 			continue
 		}
 		if !IsManifestFile(name) {

@@ -271,12 +271,18 @@ func capabilitySets(version *Version, caps *Capabilities) (known, enabled map[st
 	return known, enabled
 }
 
+// IsFeatureGate reports whether a document is a config.openshift.io
+// FeatureGate, whose enabled gates decide feature-gate annotations.
+func IsFeatureGate(doc render.Document) bool {
+	return doc.Kind == "FeatureGate" && strings.HasPrefix(doc.APIVersion, "config.openshift.io/")
+}
+
 // enabledFeatureGates unions the enabled gates of the payload's FeatureGate
 // manifests for the cluster's profile, feature set and major version.
 func enabledFeatureGates(docs []render.Document, version *Version, in Inclusion) map[string]bool {
 	gates := map[string]bool{}
 	for _, doc := range docs {
-		if doc.Kind != "FeatureGate" || !strings.HasPrefix(doc.APIVersion, "config.openshift.io/") {
+		if !IsFeatureGate(doc) {
 			continue
 		}
 		if doc.Annotations[includePrefix+in.profile()] != featureGateProfileOnly {

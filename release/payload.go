@@ -54,7 +54,7 @@ func (p *Payload) Manifests(label string) (*Manifests, error) {
 // hundreds of manifests; only these two kinds and the metadata matter here,
 // and a byte search is far cheaper than parsing every file.
 func keepPayloadFile(name string, data []byte) bool {
-	if name == metadataFile {
+	if name == MetadataFile {
 		return true
 	}
 	return IsManifestFile(name) && (bytes.Contains(data, []byte("CredentialsRequest")) || bytes.Contains(data, []byte("FeatureGate")))
@@ -98,7 +98,7 @@ func readPayload(img v1.Image, strict bool, progress progressFunc) (*Payload, er
 	if len(p.Files) == 0 && p.PayloadLayer < 0 && !strict {
 		return nil, fmt.Errorf("image %s has no %s entries: it is not an OpenShift release image", p.Digest, PayloadDir)
 	}
-	if meta, ok := p.Files[metadataFile]; ok {
+	if meta, ok := p.Files[MetadataFile]; ok {
 		if v, err := parseReleaseMetadata(meta); err == nil {
 			p.Version = v.Raw
 		}

@@ -39,4 +39,13 @@ func TestContainerExampleInvocation(t *testing.T) {
 	assert.Contains(t, joined, "type=bind,source="+filepath.Join(dir, "pull-secret.json")+",target=/var/run/secrets/pull-secret.json,readonly")
 	assert.Contains(t, joined, "-e REGISTRY_AUTH_FILE=/var/run/secrets/pull-secret.json")
 	assert.Equal(t, "ghcr.io/stsrender/stsrender:v0.1.0", args[len(args)-1], "nothing follows the image: the entrypoint runs with no arguments")
+
+	// The config itself (inline public key, inline cluster settings) renders:
+	// checked with the requests of the shipped release instead of a pull.
+	requests := filepath.Join(t.TempDir(), "requests")
+	res = runIn(t, dir, nil, e2e.stsrender, "extract", "--from", "oci:../release-image", "--to", requests)
+	require.Equal(t, 0, res.code, res.stderr)
+	res = runIn(t, dir, nil, e2e.stsrender, "render", "-f", "sts-credentials.yaml", "--credentials-requests-dir", requests, "-o", filepath.Join(t.TempDir(), "out"))
+	require.Equal(t, 0, res.code, res.stderr)
+	assert.Contains(t, res.stderr, "for 6 CredentialsRequests", "vCurrent and Default: all AWS requests but the gated ClusterAPI one")
 }

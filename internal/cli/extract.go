@@ -106,7 +106,7 @@ as a whole, and only when it holds nothing but manifest files.`,
 			if err := writeTree(to, files, isManifestEntry); err != nil {
 				return err
 			}
-			fmt.Fprintf(s.Err, "extracted %d CredentialsRequests in %d files from %s (%s) to %s\n", len(sel.Requests), len(files), from, payload.Digest, to)
+			fmt.Fprintf(s.Err, "extracted %d CredentialsRequests (plus FeatureGates and release-metadata) in %d files from %s (%s) to %s\n", len(sel.Requests), len(files), from, payload.Digest, to)
 			return nil
 		},
 	}
@@ -121,18 +121,23 @@ as a whole, and only when it holds nothing but manifest files.`,
 	return cmd
 }
 
-func isManifestEntry(e os.DirEntry) bool { return !e.IsDir() && release.IsManifestFile(e.Name()) }
+func isManifestEntry(e os.DirEntry) bool {
+	return !e.IsDir() && (release.IsManifestFile(e.Name()) || e.Name() == release.MetadataFile)
+}
 
 // extractedFiles writes each payload file holding kept requests: verbatim
 // when every document of the file is kept (comments survive), otherwise the
-// kept documents re-serialised, as oc does.
+// kept documents re-serialised, as oc does. Unlike oc, the FeatureGate
+// manifests and release-metadata are written too: a later render from the
+// directory (spec.release.manifestsDir) needs them to evaluate
+// release.openshift.io/feature-gate annotations as the image render does.
 func extractedFiles(m *release.Manifests, sel *release.Selection) ([]render.File, error) {
 	byFile := map[string][]render.Document{}
 	total := map[string]int{}
 	for _, d := range m.Documents {
 		name := filepath.Base(d.Source.File)
 		total[name]++
-		if render.IsCredentialsRequest(d) && sel.Kept(d.Source) {
+		if keep := render.IsCredentialsRequest(d) && sel.Kept(d.Source); keep || release.IsFeatureGate(d) {
 			byFile[name] = append(byFile[name], d)
 		}
 	}
@@ -158,6 +163,9 @@ func extractedFiles(m *release.Manifests, sel *release.Selection) ([]render.File
 			buf.Write(y)
 		}
 		files = append(files, render.File{Path: name, Mode: 0o644, Data: buf.Bytes()})
+	}
+	if meta, ok := m.Files[release.MetadataFile]; ok {
+		files = append(files, render.File{Path: release.MetadataFile, Mode: 0o644, Data: meta})
 	}
 	return files, nil
 }

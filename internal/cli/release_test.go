@@ -39,16 +39,19 @@ func TestExtractAllAWS(t *testing.T) {
 	code, stdout, stderr := run(t, "extract", "--from", image, "--to", out)
 	require.Equal(t, 0, code, stderr)
 	assert.Empty(t, stdout)
-	assert.Contains(t, stderr, "extracted 7 CredentialsRequests in 7 files")
+	assert.Contains(t, stderr, "extracted 7 CredentialsRequests (plus FeatureGates and release-metadata) in 10 files")
 	assert.Equal(t, []string{
 		"0000_30_cluster-api_01_credentials-request.yaml",
 		"0000_30_machine-api-operator_00_credentials-request.yaml",
 		"0000_50_cloud-credential-operator_05-iam-ro-credentialsrequest.yaml",
+		"0000_50_cluster-config-api_featureGate-4-10-SelfManagedHA-Default.yaml",
+		"0000_50_cluster-config-api_featureGate-4-10-SelfManagedHA-TechPreviewNoUpgrade.yaml",
 		"0000_50_cluster-image-registry-operator_01-registry-credentials-request.yaml",
 		"0000_50_cluster-ingress-operator_00-ingress-credentials-request.yaml",
 		"0000_50_cluster-network-operator_02-cncc-credentials.yaml",
 		"0000_50_cluster-storage-operator_03_credentials_request_aws.yaml",
-	}, listDir(t, out), "payload file names; FeatureGates and the ConfigMap file are not requests")
+		"release-metadata",
+	}, listDir(t, out), "payload file names; the ConfigMap file is not written, the FeatureGates and metadata are, for later renders")
 
 	// The machine-api file held an Azure request too: only the AWS one is kept.
 	data, err := os.ReadFile(filepath.Join(out, "0000_30_machine-api-operator_00_credentials-request.yaml"))
@@ -73,7 +76,7 @@ func TestExtractIncluded(t *testing.T) {
 	ic := filepath.Join("..", "..", "examples", "quickstart", "install-config.yaml")
 	code, _, stderr := run(t, "extract", "--from", image, "--to", out, "--included", "--install-config", ic, "--explain")
 	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, stderr, "extracted 5 CredentialsRequests in 5 files")
+	assert.Contains(t, stderr, "extracted 5 CredentialsRequests (plus FeatureGates and release-metadata) in 8 files")
 	assert.Contains(t, stderr, "dropped CredentialsRequest openshift-cloud-credential-operator/openshift-image-registry")
 	assert.Contains(t, stderr, "disabled capabilities: ImageRegistry")
 	assert.NotContains(t, listDir(t, out), "0000_30_cluster-api_01_credentials-request.yaml", "no file when none of its documents is kept")
@@ -81,7 +84,7 @@ func TestExtractIncluded(t *testing.T) {
 	// Re-extracting replaces the directory; a directory with other files is refused.
 	code, _, stderr = run(t, "extract", "--from", image, "--to", out)
 	require.Equal(t, 0, code, stderr)
-	assert.Len(t, listDir(t, out), 7)
+	assert.Len(t, listDir(t, out), 10)
 	require.NoError(t, os.WriteFile(filepath.Join(out, "NOTES.md"), []byte("mine"), 0o644))
 	code, _, stderr = run(t, "extract", "--from", image, "--to", out)
 	assert.Equal(t, 1, code)
@@ -120,4 +123,26 @@ func TestRenderFromImage(t *testing.T) {
 	assert.Contains(t, stderr, "wrote 19 files for 7 CredentialsRequests", "TechPreview turns the ClusterAPI gate on")
 	assert.Contains(t, stderr, "kept CredentialsRequest openshift-cloud-credential-operator/openshift-cluster-api-aws")
 	assert.FileExists(t, filepath.Join(out, "manifests", "openshift-cluster-api-capa-manager-bootstrap-credentials-credentials.yaml"))
+}
+
+// TestRenderFromExtractedDirMatchesImage: extracting a release into Git and
+// rendering from the directory selects exactly what rendering from the
+// image does, feature gates included.
+func TestRenderFromExtractedDirMatchesImage(t *testing.T) {
+	image := exampleImage(t)
+	dir := filepath.Join(t.TempDir(), "credrequests")
+	code, _, stderr := run(t, "extract", "--from", image, "--to", dir)
+	require.Equal(t, 0, code, stderr)
+	for _, featureSet := range []string{"Default", "TechPreviewNoUpgrade"} {
+		t.Run(featureSet, func(t *testing.T) {
+			fromImage := writeConfig(t, strings.Replace(baseConfig, "    manifestsDir: @REQUESTS@\n", "    image: "+image+"\n    featureSet: "+featureSet+"\n", 1))
+			fromDir := writeConfigWith(t, baseConfig+"    featureSet: "+featureSet+"\n", dir)
+			outImage, outDir := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+			code, _, stderr := run(t, "render", "-f", fromImage, "-o", outImage)
+			require.Equal(t, 0, code, stderr)
+			code, _, stderr = run(t, "render", "-f", fromDir, "-o", outDir)
+			require.Equal(t, 0, code, stderr)
+			assert.Equal(t, snapshot(t, outImage), snapshot(t, outDir))
+		})
+	}
 }
