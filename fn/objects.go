@@ -44,20 +44,15 @@ func Objects(m *render.Model, outputs OutputsSpec) ([]*yaml.RNode, error) {
 	if outputs.AWS != AWSOutputDocument {
 		return out, nil
 	}
-	docs := []struct {
+	type document struct {
 		kind, name string
 		spec       any
-	}{{OIDCProviderKind, m.Name, m.OIDCProvider}}
-	for _, r := range m.Roles {
-		docs = append(docs, struct {
-			kind, name string
-			spec       any
-		}{RoleKind, r.Name, r.File()})
 	}
-	docs = append(docs, struct {
-		kind, name string
-		spec       any
-	}{BucketKind, m.Bucket.Name, bucketDocument(m.Bucket)})
+	docs := []document{{OIDCProviderKind, m.Name, m.OIDCProvider}}
+	for _, r := range m.Roles {
+		docs = append(docs, document{RoleKind, r.Name, r.File()})
+	}
+	docs = append(docs, document{BucketKind, m.Bucket.Name, bucketDocument(m.Bucket)})
 	for _, d := range docs {
 		node, err := awsDocument(d.kind, d.name, d.spec)
 		if err != nil {

@@ -222,6 +222,18 @@ func TestFetchDetectsTampering(t *testing.T) {
 	assert.Empty(t, entries, "nothing from a tampered pull is cached")
 }
 
+func TestFetchTruncatedBlobIsADownloadError(t *testing.T) {
+	img, payload := payloadImage(t, "4.22")
+	digest, _ := payload.Digest()
+	reg := newRegistry(t, truncate(digest.String()))
+	ref := reg.push(t, "ocp/release", "4.22.0", img)
+	_, err := fetch(t, &Client{Insecure: true}, ref)
+	require.Error(t, err)
+	var integrity *IntegrityError
+	assert.False(t, errors.As(err, &integrity), "a cut connection is not tampering: %v", err)
+	assert.Contains(t, err.Error(), "download:")
+}
+
 func TestFetchRefusesPlainHTTPUnlessInsecure(t *testing.T) {
 	img, _ := payloadImage(t, "4.18")
 	reg := newRegistry(t, nil)

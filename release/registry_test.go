@@ -111,6 +111,18 @@ func requireBasicAuth(user, pass string) func(http.Handler) http.Handler {
 
 // tamper flips one byte in every response for the blob digest.
 func tamper(digest string) func(http.Handler) http.Handler {
+	return rewriteBlob(digest, func(body []byte) []byte {
+		body[len(body)/2] ^= 0xff
+		return body
+	})
+}
+
+// truncate serves half of the blob and closes the connection.
+func truncate(digest string) func(http.Handler) http.Handler {
+	return rewriteBlob(digest, func(body []byte) []byte { return body[:len(body)/2] })
+}
+
+func rewriteBlob(digest string, rewrite func([]byte) []byte) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/blobs/"+digest) {
@@ -119,13 +131,17 @@ func tamper(digest string) func(http.Handler) http.Handler {
 			}
 			rec := httptest.NewRecorder()
 			next.ServeHTTP(rec, r)
-			body := rec.Body.Bytes()
-			body[len(body)/2] ^= 0xff
+			full := len(rec.Body.Bytes())
+			body := rewrite(rec.Body.Bytes())
 			for k, v := range rec.Header() {
 				w.Header()[k] = v
 			}
+			w.Header().Set("Content-Length", fmt.Sprint(full))
 			w.WriteHeader(rec.Code)
 			_, _ = w.Write(body)
+			if len(body) < full {
+				panic(http.ErrAbortHandler) // drop the connection mid-body
+			}
 		})
 	}
 }
