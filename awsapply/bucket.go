@@ -29,7 +29,7 @@ func (p *Planner) planBucket(ctx context.Context) (*Change, bool, error) {
 		return c, false, nil
 	case isCode(err, "Forbidden", "403"):
 		c.Action = Conflict
-		c.Reason = "the name is taken by a bucket this account cannot read (bucket names are global); choose another spec.name"
+		c.Reason = "access to the bucket is refused: either another account owns this name (bucket names are global; choose another spec.name) or these credentials lack s3:ListBucket"
 		return c, true, nil
 	case err != nil:
 		return nil, false, err

@@ -19,6 +19,10 @@ import (
 // CloudFront may read it), the provider exists, and every role's trust
 // policy names it. Roles listed in skip (conflicts) are not checked.
 func (p *Planner) Verify(ctx context.Context, skip map[string]bool) error {
+	return errors.Join(p.verifyDocuments(ctx), p.verifyTrust(ctx, skip))
+}
+
+func (p *Planner) verifyDocuments(ctx context.Context) error {
 	var errs []error
 	reader := p.Clients.AnonymousS3
 	if p.Model.Bucket.Private {
@@ -36,6 +40,13 @@ func (p *Planner) Verify(ctx context.Context, skip map[string]bool) error {
 			errs = append(errs, fmt.Errorf("%s/%s does not hold the rendered document", p.Model.Bucket.Name, obj.Key))
 		}
 	}
+	return errors.Join(errs...)
+}
+
+// verifyTrust checks the provider exists and every role's trust policy
+// names it.
+func (p *Planner) verifyTrust(ctx context.Context, skip map[string]bool) error {
+	var errs []error
 	provider := p.Model.OIDCProvider
 	got, err := p.Clients.IAM.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(provider.ARN)})
 	if err != nil {

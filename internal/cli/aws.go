@@ -233,3 +233,19 @@ func confirm(s Streams, yes bool, question string) error {
 
 // isTerminal is a real terminal check: /dev/null is a character device too.
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+func newPermissionsCommand(s Streams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "permissions",
+		Short: "Print the least IAM policy apply and delete need",
+		Long: `permissions prints the IAM policy document that apply, verify and delete need
+for a public-bucket cluster. The tests run apply and delete as a user holding
+exactly this policy. A private bucket also needs the cloudfront: actions on
+distributions and origin access controls.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			_, err := fmt.Fprintln(s.Out, awsapply.MinimumPolicy)
+			return err
+		},
+	}
+}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -270,10 +271,16 @@ func TestVersionAndHelp(t *testing.T) {
 	assert.Regexp(t, `^stsrender \S+\ncommit: \S+.*\ngo: go1\.`, stdout)
 	code, stdout, _ = run(t, "--help")
 	require.Equal(t, 0, code)
-	for _, sub := range []string{"render", "create-key-pair", "version"} {
+	for _, sub := range []string{"render", "create-key-pair", "version", "extract", "release", "plan", "apply", "delete", "permissions"} {
 		assert.Contains(t, stdout, sub)
 	}
 	assert.Contains(t, stdout, "KRM function")
+
+	code, stdout, _ = run(t, "permissions")
+	require.Equal(t, 0, code)
+	var policy struct{ Statement []struct{ Action []string } }
+	require.NoError(t, json.Unmarshal([]byte(stdout), &policy), "the policy is valid JSON")
+	assert.Contains(t, stdout, `"iam:CreateOpenIDConnectProvider"`)
 }
 
 func readPEM(t *testing.T, path, blockType string, mode os.FileMode) []byte {

@@ -82,6 +82,7 @@ the same work from the command line.`,
 		newPlanCommand(s),
 		newApplyCommand(s),
 		newDeleteCommand(s),
+		newPermissionsCommand(s),
 		newCreateKeyPairCommand(s),
 		newVersionCommand(s),
 	)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -88,15 +89,23 @@ func (s *Server) Stop() {
 	}
 }
 
-// Require skips the test without moto and resets moto's state otherwise.
+// Require skips the test without moto and otherwise resets moto's state,
+// including IAM policy enforcement a test may have turned on.
 func Require(t testing.TB, s *Server) {
 	t.Helper()
 	if s == nil {
 		t.Skip("moto_server is not installed; the AWS tests are skipped (pip install \"moto[server]\")")
 	}
-	resp, err := http.Post(s.Endpoint+"/moto-api/reset", "application/json", nil)
-	if err != nil {
-		t.Fatalf("reset moto: %v", err)
+	// Enforcement starts after this many unauthenticated-by-policy requests:
+	// far more than any test makes.
+	for _, call := range []struct{ path, body string }{{"/moto-api/reset-auth", "1000000000"}, {"/moto-api/reset", ""}} {
+		resp, err := http.Post(s.Endpoint+call.path, "text/plain", strings.NewReader(call.body))
+		if err != nil {
+			t.Fatalf("reset moto: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("reset moto: %s answered %s", call.path, resp.Status)
+		}
 	}
-	resp.Body.Close()
 }
