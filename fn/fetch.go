@@ -54,9 +54,11 @@ func NewReleaseClient(spec ReleaseSpec, pathOf func(string) string, log io.Write
 			return nil, fmt.Errorf("spec.release.platform: %w", err)
 		}
 	}
-	cacheDir, err := release.DefaultCacheDir()
-	if err != nil {
-		return nil, err
+	var cache *release.Cache
+	if dir, err := release.DefaultCacheDir(); err == nil {
+		cache = &release.Cache{Dir: dir}
+	} else {
+		fmt.Fprintf(log, "stsrender: warning: no release cache: %v\n", err)
 	}
 	return &release.Client{
 		Keychain: keychain,
@@ -64,7 +66,7 @@ func NewReleaseClient(spec ReleaseSpec, pathOf func(string) string, log io.Write
 		Strict:   spec.AllLayers,
 		Platform: platform,
 		Mirrors:  spec.Mirrors,
-		Cache:    &release.Cache{Dir: cacheDir},
+		Cache:    cache,
 		Log:      log,
 		Progress: release.TerminalProgress(log),
 	}, nil

@@ -82,12 +82,15 @@ func (c *Client) cached(digest string) *Payload {
 	return c.Cache.Get(c.key(digest))
 }
 
+// store caches a verified payload. A cache that cannot be written (a
+// read-only home, no HOME at all under some CI runners) costs a download
+// next time, not this render: it is a warning.
 func (c *Client) store(digest string, p *Payload) error {
 	if c.Cache == nil {
 		return nil
 	}
 	if err := c.Cache.Put(c.key(digest), p); err != nil {
-		return fmt.Errorf("cache release payload: %w", err)
+		c.warn("release cache not written (set STSRENDER_CACHE_DIR to a writable directory): %v", err)
 	}
 	return nil
 }

@@ -222,6 +222,19 @@ func TestFetchDetectsTampering(t *testing.T) {
 	assert.Empty(t, entries, "nothing from a tampered pull is cached")
 }
 
+func TestFetchWithUnwritableCacheWarns(t *testing.T) {
+	img, _ := payloadImage(t, "4.18")
+	reg := newRegistry(t, nil)
+	ref := reg.push(t, "ocp/release", "4.18.0", img)
+	blocked := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(blocked, nil, 0o600))
+	var warnings strings.Builder
+	p, err := fetch(t, &Client{Insecure: true, Cache: &Cache{Dir: filepath.Join(blocked, "cache")}, Log: &warnings}, ref)
+	require.NoError(t, err, "a cache that cannot be written does not fail the pull")
+	assert.Equal(t, "4.18.0", p.Version)
+	assert.Contains(t, warnings.String(), "release cache not written (set STSRENDER_CACHE_DIR to a writable directory)")
+}
+
 func TestFetchTruncatedBlobIsADownloadError(t *testing.T) {
 	img, payload := payloadImage(t, "4.22")
 	digest, _ := payload.Digest()
