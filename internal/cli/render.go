@@ -42,6 +42,9 @@ openshift-install.`,
 			if err != nil {
 				return err
 			}
+			if cfg.Spec.Apply {
+				fmt.Fprintln(s.Err, "stsrender: note: spec.apply is carried out by the KRM function and by stsrender apply; render only writes files")
+			}
 			result, err := fn.Build(cmd.Context(), cfg, fn.Options{CredentialsRequestsDir: crDir, Fetch: fetcher(s)})
 			if err != nil {
 				return err
