@@ -11,7 +11,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/stsrender/stsrender/internal/cli.version=$(VERSION)
 GO_SOURCES := $(shell find . -name '*.go' -not -path './hack/*' 2>/dev/null) go.mod go.sum
 
-.PHONY: all build demo test race bench update fuzz image clean tools
+.PHONY: all build demo test race lint bench update fuzz image clean tools
 
 all: build
 
@@ -41,6 +41,10 @@ test: $(KUSTOMIZE)
 # The data race detector needs cgo (a C compiler), which make test does not.
 race: $(KUSTOMIZE)
 	KUSTOMIZE="$(KUSTOMIZE)" go test -race -count=1 ./...
+
+lint:
+	go vet ./...
+	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 # Benchmarks print figures; they never fail on timing.
 bench: $(KUSTOMIZE)

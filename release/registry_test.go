@@ -1,7 +1,6 @@
 package release
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -172,15 +171,4 @@ func (n noNetwork) RoundTrip(r *http.Request) (*http.Response, error) {
 func fetch(t testing.TB, c *Client, ref string) (*Payload, error) {
 	t.Helper()
 	return c.Fetch(context.Background(), ref)
-}
-
-func mustBytes(t testing.TB, l v1.Layer) []byte {
-	t.Helper()
-	rc, err := l.Compressed()
-	require.NoError(t, err)
-	defer rc.Close()
-	var b bytes.Buffer
-	_, err = io.Copy(&b, rc)
-	require.NoError(t, err)
-	return b.Bytes()
 }

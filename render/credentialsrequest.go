@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 // Well-known names from cloudcredential.openshift.io/v1.
@@ -100,10 +101,11 @@ func IsCredentialsRequest(doc Document) bool {
 }
 
 func apiGroup(apiVersion string) string {
-	if i := bytes.IndexByte([]byte(apiVersion), '/'); i >= 0 {
-		return apiVersion[:i]
+	group, _, found := strings.Cut(apiVersion, "/")
+	if !found {
+		return "" // "v1": the core group
 	}
-	return ""
+	return group
 }
 
 // CredentialsRequestFromDocument converts a document into an AWS

@@ -54,7 +54,7 @@ func TestKeyIDMatchesKubeAPIServer(t *testing.T) {
 			token, err := jws.CompactSerialize()
 			require.NoError(t, err)
 
-			parsed, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
+			parsed, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
 			require.NoError(t, err)
 			keys := published.Key(parsed.Signatures[0].Header.KeyID)
 			require.Len(t, keys, 1, "keys.json must hold the token's kid")
