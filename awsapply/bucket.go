@@ -116,11 +116,16 @@ func (p *Planner) bucketTags(ctx context.Context) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	tags := map[string]string{}
-	for _, t := range out.TagSet {
-		tags[deref(t.Key)] = deref(t.Value)
+	return tagMap(out.TagSet, func(t s3types.Tag) (*string, *string) { return t.Key, t.Value }), nil
+}
+
+// objectTags reads the tags of one object in the issuer bucket.
+func (p *Planner) objectTags(ctx context.Context, key string) (map[string]string, error) {
+	out, err := p.Clients.S3.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(p.Model.Bucket.Name), Key: aws.String(key)})
+	if err != nil {
+		return nil, err
 	}
-	return tags, nil
+	return tagMap(out.TagSet, func(t s3types.Tag) (*string, *string) { return t.Key, t.Value }), nil
 }
 
 func (p *Planner) createBucket(ctx context.Context) error {
@@ -206,13 +211,9 @@ func (p *Planner) planObject(ctx context.Context, obj render.Object, bucketExist
 	} else if ct := deref(out.ContentType); ct != obj.ContentType {
 		c.diff("content type", ct, obj.ContentType, put)
 	}
-	tagging, err := p.Clients.S3.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(p.Model.Bucket.Name), Key: aws.String(obj.Key)})
+	tags, err := p.objectTags(ctx, obj.Key)
 	if err != nil {
 		return nil, err
-	}
-	tags := map[string]string{}
-	for _, t := range tagging.TagSet {
-		tags[deref(t.Key)] = deref(t.Value)
 	}
 	if !p.owned(tags) && len(c.Diffs) == 0 {
 		c.diff("tags", formatTagMap(tags), p.Model.OwnershipTagKey+"=owned", put)

@@ -73,6 +73,10 @@ func (p *Planner) Delete(ctx context.Context, plan *Plan) error {
 	return errors.Join(errs...)
 }
 
+func (p *Planner) notOwnedReason() string {
+	return fmt.Sprintf("not tagged %s=owned; left alone", p.Model.OwnershipTagKey)
+}
+
 func (p *Planner) rolePath() string {
 	if len(p.Model.Roles) > 0 {
 		return p.Model.Roles[0].Path
@@ -111,7 +115,7 @@ func (p *Planner) planDeleteRoles(ctx context.Context) ([]*Change, error) {
 		if !p.owned(iamTagMap(out.Tags)) {
 			if desired[name] {
 				c.Action = Conflict
-				c.Reason = fmt.Sprintf("not tagged %s=owned; left alone", p.Model.OwnershipTagKey)
+				c.Reason = p.notOwnedReason()
 				changes[i] = c
 			}
 			return nil
@@ -169,7 +173,7 @@ func (p *Planner) planDeleteProvider(ctx context.Context) (*Change, error) {
 	}
 	c := &Change{Kind: KindProvider, Name: arn, Action: Delete}
 	if !p.owned(iamTagMap(out.Tags)) {
-		c.Action, c.Reason = Conflict, fmt.Sprintf("not tagged %s=owned; left alone", p.Model.OwnershipTagKey)
+		c.Action, c.Reason = Conflict, p.notOwnedReason()
 		return c, nil
 	}
 	c.steps = []step{func(ctx context.Context) error {
@@ -194,7 +198,7 @@ func (p *Planner) planDeleteBucket(ctx context.Context) ([]*Change, error) {
 		return nil, err
 	}
 	if !p.owned(tags) {
-		bucket.Action, bucket.Reason = Conflict, fmt.Sprintf("not tagged %s=owned; left alone", p.Model.OwnershipTagKey)
+		bucket.Action, bucket.Reason = Conflict, p.notOwnedReason()
 		return []*Change{bucket}, nil
 	}
 	var changes, foreign []string
@@ -206,13 +210,9 @@ func (p *Planner) planDeleteBucket(ctx context.Context) ([]*Change, error) {
 		}
 		for _, obj := range page.Contents {
 			key := deref(obj.Key)
-			tagging, err := p.Clients.S3.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(name), Key: aws.String(key)})
+			objTags, err := p.objectTags(ctx, key)
 			if err != nil {
 				return nil, err
-			}
-			objTags := map[string]string{}
-			for _, t := range tagging.TagSet {
-				objTags[deref(t.Key)] = deref(t.Value)
 			}
 			if p.owned(objTags) {
 				changes = append(changes, key)
@@ -249,7 +249,7 @@ func (p *Planner) planDeleteDistribution(ctx context.Context) (*Change, error) {
 	id := deref(found.Id)
 	c := &Change{Kind: KindDistribution, Name: id, Action: Delete}
 	if !owned {
-		c.Action, c.Reason = Conflict, "not tagged as owned; left alone"
+		c.Action, c.Reason = Conflict, p.notOwnedReason()
 		return c, nil
 	}
 	c.steps = []step{p.disableAndDeleteDistribution(id), p.deleteOAC()}

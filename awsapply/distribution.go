@@ -70,13 +70,11 @@ func (p *Planner) findDistribution(ctx context.Context) (*cftypes.DistributionSu
 			if err != nil {
 				return nil, false, err
 			}
-			owned := map[string]string{}
+			var items []cftypes.Tag
 			if tags.Tags != nil {
-				for _, t := range tags.Tags.Items {
-					owned[deref(t.Key)] = deref(t.Value)
-				}
+				items = tags.Tags.Items
 			}
-			if p.owned(owned) {
+			if p.owned(tagMap(items, func(t cftypes.Tag) (*string, *string) { return t.Key, t.Value })) {
 				return &page.DistributionList.Items[i], true, nil
 			}
 			if lookalike == nil && (deref(d.Comment) == p.distributionComment() || p.servesBucket(d.Origins)) {

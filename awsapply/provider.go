@@ -78,9 +78,16 @@ func iamTags(tags []render.Tag) []iamtypes.Tag {
 }
 
 func iamTagMap(tags []iamtypes.Tag) map[string]string {
+	return tagMap(tags, func(t iamtypes.Tag) (*string, *string) { return t.Key, t.Value })
+}
+
+// tagMap turns any of the SDK's tag lists (each service has its own Tag
+// type) into a map.
+func tagMap[T any](tags []T, keyValue func(T) (*string, *string)) map[string]string {
 	out := make(map[string]string, len(tags))
 	for _, t := range tags {
-		out[deref(t.Key)] = deref(t.Value)
+		k, v := keyValue(t)
+		out[deref(k)] = deref(v)
 	}
 	return out
 }
