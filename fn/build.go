@@ -3,8 +3,8 @@ package fn
 import (
 	"context"
 	"fmt"
-	"os"
 
+	"github.com/stsrender/stsrender/internal/fsguard"
 	"github.com/stsrender/stsrender/release"
 	"github.com/stsrender/stsrender/render"
 )
@@ -19,8 +19,6 @@ type Options struct {
 	Stream []render.Document
 	// Fetch pulls a release image's manifests; nil means images are refused.
 	Fetch FetchFunc
-	// ReadFile reads the files the config names; nil means os.ReadFile.
-	ReadFile func(string) ([]byte, error)
 }
 
 // Result is the outcome of Build.
@@ -33,10 +31,7 @@ type Result struct {
 // are selected for, load them, select, read the keys, render. Each step's
 // errors carry the step's name.
 func Build(ctx context.Context, cfg *STSCredentials, opts Options) (*Result, error) {
-	if opts.ReadFile == nil {
-		opts.ReadFile = os.ReadFile
-	}
-	inclusion, err := clusterInclusion(cfg, opts.ReadFile)
+	inclusion, err := clusterInclusion(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("read cluster settings: %w", err)
 	}
@@ -49,7 +44,7 @@ func Build(ctx context.Context, cfg *STSCredentials, opts Options) (*Result, err
 	if err != nil {
 		return nil, fmt.Errorf("select CredentialsRequests: %w", err)
 	}
-	params, err := cfg.Params(opts.ReadFile)
+	params, err := cfg.Params()
 	if err != nil {
 		return nil, fmt.Errorf("read keys: %w", err)
 	}
@@ -60,12 +55,12 @@ func Build(ctx context.Context, cfg *STSCredentials, opts Options) (*Result, err
 	return &Result{Model: model, Selection: selection}, nil
 }
 
-func clusterInclusion(cfg *STSCredentials, readFile func(string) ([]byte, error)) (release.Inclusion, error) {
+func clusterInclusion(cfg *STSCredentials) (release.Inclusion, error) {
 	r := cfg.Spec.Release
 	if r.InstallConfig != "" {
-		data, err := readFile(cfg.Path(r.InstallConfig))
+		data, err := cfg.files.Read("spec.release.installConfig", r.InstallConfig, fsguard.MaxConfigBytes)
 		if err != nil {
-			return release.Inclusion{}, fmt.Errorf("spec.release.installConfig: %w", err)
+			return release.Inclusion{}, err
 		}
 		in, err := release.ParseInstallConfig(r.InstallConfig, data)
 		if err != nil {
@@ -81,14 +76,18 @@ func loadManifests(ctx context.Context, cfg *STSCredentials, opts Options) (*rel
 	r := cfg.Spec.Release
 	switch {
 	case opts.CredentialsRequestsDir != "":
-		return release.ReadDirectory(opts.CredentialsRequestsDir, opts.CredentialsRequestsDir)
+		return release.ReadDirectory(fsguard.Root{}, opts.CredentialsRequestsDir, opts.CredentialsRequestsDir)
 	case r.ManifestsDir != "":
-		return release.ReadDirectory(cfg.Path(r.ManifestsDir), r.ManifestsDir)
+		dir, err := cfg.files.Dir("spec.release.manifestsDir", r.ManifestsDir)
+		if err != nil {
+			return nil, err
+		}
+		return release.ReadDirectory(cfg.files.root, dir, r.ManifestsDir)
 	case r.Image != "":
 		if opts.Fetch == nil {
 			return nil, fmt.Errorf("spec.release.image: pulling release images is not available here")
 		}
-		return opts.Fetch(ctx, r, cfg.Path)
+		return opts.Fetch(ctx, r, cfg.files)
 	case len(opts.Stream) > 0:
 		return &release.Manifests{}, nil
 	default:

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/stsrender/stsrender/internal/fsguard"
 	"github.com/stsrender/stsrender/release"
 	"github.com/stsrender/stsrender/render"
 	"sigs.k8s.io/yaml"
@@ -29,9 +29,7 @@ type STSCredentials struct {
 	Metadata   map[string]any `json:"metadata,omitempty"`
 	Spec       Spec           `json:"spec"`
 
-	// baseDir resolves relative file names: the config file's directory for
-	// the CLI, the kustomization directory (the working directory) for KRM.
-	baseDir string
+	files Files
 }
 
 // Spec is the cluster's STS configuration.
@@ -117,7 +115,9 @@ const (
 // rejected with their path, so a typo never silently changes a render.
 // baseDir resolves relative file names.
 func ParseConfig(file string, data []byte, baseDir string) (*STSCredentials, error) {
-	jsonData, err := yaml.YAMLToJSON(data)
+	// Strict: a key written twice is an error, as kustomize makes it, never
+	// a silent last-one-wins.
+	jsonData, err := yaml.YAMLToJSONStrict(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
@@ -133,7 +133,7 @@ func ParseConfig(file string, data []byte, baseDir string) (*STSCredentials, err
 	if err := dec.Decode(&cfg); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	cfg.baseDir = baseDir
+	cfg.files = Files{baseDir: baseDir}
 	cfg.Default()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
@@ -196,16 +196,26 @@ func (c *STSCredentials) Validate() error {
 }
 
 // Path resolves a file name of the config against its base directory.
-func (c *STSCredentials) Path(name string) string {
-	if name == "" || filepath.IsAbs(name) {
-		return name
+func (c *STSCredentials) Path(name string) string { return c.files.Path(name) }
+
+// Files is how the config's files are resolved and read.
+func (c *STSCredentials) Files() Files { return c.files }
+
+// Confine restricts every file the config names to the directory tree at
+// root (symlinks resolved). Function mode confines to the kustomization
+// directory, as kustomize itself does for the files it loads.
+func (c *STSCredentials) Confine(root string) error {
+	r, err := fsguard.NewRoot(root)
+	if err != nil {
+		return err
 	}
-	return filepath.Join(c.baseDir, name)
+	c.files.root = r
+	return nil
 }
 
 // Params converts the config into render parameters, reading the public
 // keys it names.
-func (c *STSCredentials) Params(readFile func(string) ([]byte, error)) (render.Params, error) {
+func (c *STSCredentials) Params() (render.Params, error) {
 	s := c.Spec
 	p := render.Params{
 		Name:                   s.Name,
@@ -225,10 +235,14 @@ func (c *STSCredentials) Params(readFile func(string) ([]byte, error)) (render.P
 	if s.OIDC.PublicKeyFile != "" {
 		files = append([]string{s.OIDC.PublicKeyFile}, files...)
 	}
-	for _, f := range files {
-		data, err := readFile(c.Path(f))
+	for i, f := range files {
+		field := "spec.oidc.publicKeyFile"
+		if s.OIDC.PublicKeyFile == "" || i > 0 {
+			field = "spec.oidc.additionalPublicKeyFiles"
+		}
+		data, err := c.files.Read(field, f, fsguard.MaxKeyBytes)
 		if err != nil {
-			return render.Params{}, fmt.Errorf("spec.oidc: read public key: %w", err)
+			return render.Params{}, err
 		}
 		p.PublicKeys = append(p.PublicKeys, render.PublicKey{Source: f, PEM: data})
 	}

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
+	"github.com/stsrender/stsrender/internal/fsguard"
 	"github.com/stsrender/stsrender/render"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -34,6 +37,15 @@ type Processor struct {
 	// WorkDir resolves relative file names; empty means the working
 	// directory, which kustomize sets to the kustomization's directory.
 	WorkDir string
+	// Root confines every file the config names; empty means WorkDir. The
+	// operator of the rendering environment may widen it (STSRENDER_ROOT),
+	// for example to the repository checkout. A config cannot.
+	Root string
+	// AllowApply lists the AWS account IDs that spec.apply may write to.
+	// The operator sets it (STSRENDER_ALLOW_APPLY); empty refuses
+	// spec.apply, so that a config in Git cannot by itself turn a render
+	// into AWS writes with the renderer's credentials.
+	AllowApply []string
 	// Log receives warnings and, with Explain, why each request was kept or
 	// dropped. Quiet by default: Argo CD shows a plugin's whole stderr.
 	Log     io.Writer
@@ -79,8 +91,20 @@ func (p *Processor) process(rl *framework.ResourceList) error {
 	if err != nil {
 		return err
 	}
-	if cfg.Spec.Apply && p.Apply == nil {
-		return fmt.Errorf("spec.apply: this processor cannot reach AWS; run stsrender apply -f instead")
+	root := p.Root
+	if root == "" {
+		root = dir
+	}
+	if err := cfg.Confine(root); err != nil {
+		return err
+	}
+	if cfg.Spec.Apply {
+		if p.Apply == nil {
+			return fmt.Errorf("spec.apply: this processor cannot reach AWS; run stsrender apply -f instead")
+		}
+		if !slices.Contains(p.AllowApply, cfg.Spec.AWS.AccountID) {
+			return fmt.Errorf("spec.apply: writing to AWS account %q during a render is not enabled here. A config in Git cannot enable it by itself: the operator of the rendering environment allows it by setting %s=%s (a comma-separated list of account IDs) in the environment of kustomize or the Argo CD repo-server. Otherwise remove spec.apply and run stsrender apply -f", cfg.Spec.AWS.AccountID, AllowApplyEnv, cfg.Spec.AWS.AccountID)
+		}
 	}
 	passThrough, stream, err := splitItems(rl.Items, cfg)
 	if err != nil {
@@ -132,6 +156,9 @@ func splitItems(items []*yaml.RNode, cfg *STSCredentials) (passThrough []*yaml.R
 		if path := item.GetAnnotations()[kioPathAnnotation]; path != "" {
 			label = path
 		}
+		if len(s) > fsguard.MaxManifestFileBytes {
+			return nil, nil, fmt.Errorf("%s: item %d (CredentialsRequest %s) is larger than %d MiB; real CredentialsRequests are a few KiB", label, i+1, item.GetName(), fsguard.MaxManifestFileBytes>>20)
+		}
 		docs, err := render.ParseDocuments(label, []byte(s))
 		if err != nil {
 			return nil, nil, err
@@ -145,3 +172,18 @@ func splitItems(items []*yaml.RNode, cfg *STSCredentials) (passThrough []*yaml.R
 }
 
 const kioPathAnnotation = string(kioutil.PathAnnotation)
+
+// AllowApplyEnv is the environment variable by which the operator of a
+// rendering environment allows spec.apply for some AWS accounts.
+const AllowApplyEnv = "STSRENDER_ALLOW_APPLY"
+
+// AllowedAccounts parses the value of STSRENDER_ALLOW_APPLY.
+func AllowedAccounts(value string) []string {
+	var out []string
+	for _, a := range strings.Split(value, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}

@@ -3,6 +3,7 @@ package fn_test
 import (
 	"flag"
 	"io"
+	"path/filepath"
 	"testing"
 
 	"github.com/stsrender/stsrender/fn"
@@ -16,9 +17,15 @@ var update = flag.Bool("update", false, "rewrite expected.yaml files from the ac
 // the function and compares with expected.yaml or errors.txt.
 func TestProcessor(t *testing.T) {
 	t.Setenv("STSRENDER_CACHE_DIR", t.TempDir())
+	// The cases share keys and the example release image: the operator's
+	// widened root (STSRENDER_ROOT) is the repository.
+	repo, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
 	checker := frameworktestutil.ProcessorResultsChecker{
 		Processor: func() framework.ResourceListProcessor {
-			return &fn.Processor{Fetch: fn.ImageFetcher(io.Discard)}
+			return &fn.Processor{Fetch: fn.ImageFetcher(io.Discard), Root: repo}
 		},
 		UpdateExpectedFromActual: *update,
 	}

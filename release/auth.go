@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/stsrender/stsrender/internal/fsguard"
 )
 
 // AuthFiles returns the registry auth files consulted, most important first:
@@ -47,16 +48,37 @@ type authFile struct {
 	auths map[string]authn.AuthConfig
 }
 
-// Keychain builds a keychain from auth files. A file named explicitly (the
-// first argument's only entry when pullSecretFile is set) must exist; the
-// default locations are skipped when absent. Credentials are matched most
-// specific first: host/namespace/repository, then host/namespace, then host.
-func Keychain(pullSecretFile string) (authn.Keychain, error) {
-	var files []authFile
-	for _, path := range AuthFiles(pullSecretFile) {
-		data, err := os.ReadFile(path)
+// PullSecret is a docker config JSON already read, and how messages name
+// it (the config field or the flag it came from).
+type PullSecret struct {
+	Label string
+	Data  []byte
+}
+
+// NeedsCredentials reports whether a release reference reaches a registry;
+// local layouts and archives need no pull secret.
+func NeedsCredentials(ref string) bool {
+	return !strings.HasPrefix(ref, OCILayoutPrefix) && !strings.HasPrefix(ref, DockerArchivePrefix)
+}
+
+// Keychain builds a keychain from a pull secret, or, when it is nil, from
+// the operator's auth files ($REGISTRY_AUTH_FILE, else the podman and
+// docker locations, which are skipped when absent). Credentials are matched
+// most specific first: host/namespace/repository, then host/namespace, then
+// host.
+func Keychain(secret *PullSecret) (authn.Keychain, error) {
+	if secret != nil {
+		f, err := parseAuthFile(secret.Label, secret.Data)
 		if err != nil {
-			if os.IsNotExist(err) && pullSecretFile == "" && os.Getenv("REGISTRY_AUTH_FILE") == "" {
+			return nil, err
+		}
+		return keychain{f}, nil
+	}
+	var files []authFile
+	for _, path := range AuthFiles("") {
+		data, err := fsguard.ReadRegular(path, fsguard.MaxPullSecretBytes)
+		if err != nil {
+			if os.IsNotExist(err) && os.Getenv("REGISTRY_AUTH_FILE") == "" {
 				continue
 			}
 			return nil, fmt.Errorf("read pull secret: %w", err)

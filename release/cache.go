@@ -6,15 +6,25 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/stsrender/stsrender/internal/fsguard"
 )
 
 // Cache keeps payloads on disk, keyed by image digest, so that a render
 // pinned by digest never downloads the same release twice and, warm, makes
 // no network call at all.
+//
+// The directory is trusted only when nobody else can write to it: anyone who
+// can plant an entry with a matching checksum decides what is rendered. A
+// shared directory (such as /tmp, mode 1777) gets a private subdirectory,
+// and stsrender never changes the mode of a directory it did not create.
 type Cache struct {
 	Dir string
+	// Log receives the warning when the cache cannot be used safely.
+	Log io.Writer
 }
 
 // DefaultCacheDir is $STSRENDER_CACHE_DIR, else stsrender/ under the user's
@@ -46,12 +56,73 @@ func cacheKey(parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func (c *Cache) path(key string) string { return filepath.Join(c.Dir, "payloads", key+".json") }
+// entries returns the directory holding the entries, creating what is
+// missing (0700) when create is set. It fails when the directory could be
+// written by someone else.
+func (c *Cache) entries(create bool) (string, error) {
+	base, err := trustedDir(c.Dir, create)
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(base, "payloads")
+	if create {
+		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+			return "", err
+		}
+	}
+	return dir, nil
+}
 
-// Get returns the cached payload, or nil when absent or corrupt (a corrupt
-// entry is removed).
+// trustedDir returns dir when only this user can write to it, else a
+// private subdirectory of it that this user owns with mode 0700.
+func trustedDir(dir string, create bool) (string, error) {
+	info, err := os.Stat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		if !create {
+			return "", err
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return "", fmt.Errorf("create cache: %w", err)
+		}
+		return dir, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if !info.IsDir() {
+		return "", fmt.Errorf("cache %s is not a directory", dir)
+	}
+	if ownedByMe(info) && info.Mode().Perm()&0o022 == 0 {
+		return dir, nil
+	}
+	private := filepath.Join(dir, fmt.Sprintf("stsrender-%d", os.Getuid()))
+	if create {
+		if err := os.Mkdir(private, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+			return "", fmt.Errorf("create cache: %w", err)
+		}
+	}
+	pinfo, err := os.Lstat(private)
+	if err != nil {
+		return "", err
+	}
+	if !pinfo.IsDir() || !ownedByMe(pinfo) || pinfo.Mode().Perm()&0o077 != 0 {
+		return "", fmt.Errorf("cache %s can be written by others, and %s is not a private directory of this user; set STSRENDER_CACHE_DIR to a directory only this user can write", dir, private)
+	}
+	return private, nil
+}
+
+// Get returns the cached payload, or nil when absent, corrupt (a corrupt
+// entry is removed) or in a directory others could have written.
 func (c *Cache) Get(key string) *Payload {
-	data, err := os.ReadFile(c.path(key))
+	dir, err := c.entries(false)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			c.warn(err)
+		}
+		return nil
+	}
+	path := filepath.Join(dir, key+".json")
+	data, err := fsguard.ReadRegular(path, maxCacheEntryBytes)
 	if err != nil {
 		return nil
 	}
@@ -62,10 +133,20 @@ func (c *Cache) Get(key string) *Payload {
 	}
 	var p Payload
 	if entry.Checksum != hex.EncodeToString(sum[:]) || json.Unmarshal(entry.Payload, &p) != nil {
-		_ = os.Remove(c.path(key))
+		_ = os.Remove(path)
 		return nil
 	}
 	return &p
+}
+
+// maxCacheEntryBytes bounds an entry read back: the kept files of a payload
+// are bounded by Limits.KeptBytes, and JSON encodes them in base64.
+const maxCacheEntryBytes = 128 << 20
+
+func (c *Cache) warn(err error) {
+	if c.Log != nil {
+		fmt.Fprintf(c.Log, "stsrender: warning: release cache not used: %v\n", err)
+	}
 }
 
 // Put stores a payload atomically: it is written to a temporary file in the
@@ -81,11 +162,8 @@ func (c *Cache) Put(key string, p *Payload) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(c.path(key))
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create cache: %w", err)
-	}
-	if err := os.Chmod(c.Dir, 0o700); err != nil && !errors.Is(err, os.ErrNotExist) {
+	dir, err := c.entries(true)
+	if err != nil {
 		return err
 	}
 	f, err := os.CreateTemp(dir, ".entry-")
@@ -100,5 +178,5 @@ func (c *Cache) Put(key string, p *Payload) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("write cache: %w", err)
 	}
-	return os.Rename(f.Name(), c.path(key))
+	return os.Rename(f.Name(), filepath.Join(dir, key+".json"))
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/stsrender/stsrender/internal/fsguard"
 	"github.com/stsrender/stsrender/render"
 )
 
@@ -34,8 +35,9 @@ func IsManifestFile(name string) bool {
 // ReadDirectory reads the manifest files at the top level of dir, in name
 // order, plus release-metadata when present. Sub-directories are ignored,
 // like the payload's own layout. label names the directory in messages (the
-// path as the user wrote it).
-func ReadDirectory(dir, label string) (*Manifests, error) {
+// path as the user wrote it). Every file is read through root: a regular
+// file of bounded size, inside the root when it confines.
+func ReadDirectory(root fsguard.Root, dir, label string) (*Manifests, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("read CredentialsRequests directory: %w", err)
@@ -45,7 +47,7 @@ func ReadDirectory(dir, label string) (*Manifests, error) {
 		if e.IsDir() || !(IsManifestFile(e.Name()) || e.Name() == MetadataFile) {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		data, err := root.ReadFile(filepath.Join(dir, e.Name()), fsguard.MaxManifestFileBytes)
 		if err != nil {
 			return nil, fmt.Errorf("read CredentialsRequests directory: %w", err)
 		}
@@ -99,4 +101,15 @@ func parseReleaseMetadata(data []byte) (*Version, error) {
 		return nil, fmt.Errorf("release-metadata is not JSON: %w", err)
 	}
 	return ParseVersion(meta.Version)
+}
+
+// holdsAWSRequest reports whether the payload yields at least one AWS
+// CredentialsRequest, which every real release does.
+func (p *Payload) holdsAWSRequest() bool {
+	m, err := p.Manifests("")
+	if err != nil {
+		return true // the parse error is reported where the manifests are used
+	}
+	sel, err := SelectAWS(m.Documents)
+	return err != nil || len(sel.Requests) > 0
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -13,7 +15,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 // Prefixes of local image sources, as skopeo spells them.
@@ -44,6 +45,12 @@ type Client struct {
 	Log io.Writer
 	// Progress reports download progress; nil means silent.
 	Progress progressFunc
+	// Limits bound what an image may make stsrender read; zero fields take
+	// the defaults.
+	Limits Limits
+	// Timeouts bound every network step with a registry; zero fields take
+	// the defaults.
+	Timeouts Timeouts
 }
 
 // Fetch returns the payload of a release image. ref is a registry reference
@@ -54,11 +61,11 @@ func (c *Client) Fetch(ctx context.Context, ref string) (*Payload, error) {
 	case strings.HasPrefix(ref, OCILayoutPrefix):
 		return c.fetchLayout(strings.TrimPrefix(ref, OCILayoutPrefix))
 	case strings.HasPrefix(ref, DockerArchivePrefix):
-		img, err := tarball.ImageFromPath(strings.TrimPrefix(ref, DockerArchivePrefix), nil)
+		img, err := c.imageFromArchive(strings.TrimPrefix(ref, DockerArchivePrefix))
 		if err != nil {
 			return nil, fmt.Errorf("open docker archive: %w", err)
 		}
-		return readPayload(img, c.Strict, c.Progress)
+		return c.readPayload(img)
 	default:
 		return c.fetchRemote(ctx, ref)
 	}
@@ -95,12 +102,27 @@ func (c *Client) store(digest string, p *Payload) error {
 	return nil
 }
 
+func (c *Client) readPayload(img v1.Image) (*Payload, error) {
+	p, err := readPayload(img, c.Strict, c.limits(), c.Progress)
+	if err != nil {
+		return nil, err
+	}
+	if !p.holdsAWSRequest() {
+		return nil, fmt.Errorf("image %s yields no AWS CredentialsRequest under %s; every OpenShift release has several: is this an OpenShift release image?", p.Digest, PayloadDir)
+	}
+	return p, nil
+}
+
 func (c *Client) fetchLayout(dir string) (*Payload, error) {
+	limit := c.limits().ManifestBytes
+	if info, err := os.Stat(filepath.Join(dir, "index.json")); err == nil && info.Size() > limit {
+		return nil, fmt.Errorf("OCI layout %s: %w", dir, &LimitError{What: "index.json", Limit: limit})
+	}
 	index, err := layout.ImageIndexFromPath(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open OCI layout %s: %w", dir, err)
 	}
-	img, err := c.imageFromIndex(index)
+	img, err := c.imageFromIndex(index, nil)
 	if err != nil {
 		return nil, fmt.Errorf("OCI layout %s: %w", dir, err)
 	}
@@ -111,7 +133,7 @@ func (c *Client) fetchLayout(dir string) (*Payload, error) {
 	if p := c.cached(digest.String()); p != nil {
 		return p, nil
 	}
-	p, err := readPayload(img, c.Strict, c.Progress)
+	p, err := c.readPayload(img)
 	if err != nil {
 		return nil, err
 	}
@@ -119,8 +141,20 @@ func (c *Client) fetchLayout(dir string) (*Payload, error) {
 }
 
 // imageFromIndex picks the image of an OCI layout: its only image, or the
-// one for the platform, following nested indexes.
-func (c *Client) imageFromIndex(index v1.ImageIndex) (v1.Image, error) {
+// one for the platform, following nested indexes no deeper than the limit
+// and never through the same index twice.
+func (c *Client) imageFromIndex(index v1.ImageIndex, seen []v1.Hash) (v1.Image, error) {
+	if len(seen) >= c.limits().IndexDepth {
+		return nil, fmt.Errorf("image indexes nest deeper than %d levels; a release image has at most one index", c.limits().IndexDepth)
+	}
+	if d, err := index.Digest(); err == nil {
+		for _, s := range seen {
+			if s == d {
+				return nil, fmt.Errorf("image index %s lists itself (a cycle)", d)
+			}
+		}
+		seen = append(seen, d)
+	}
 	im, err := index.IndexManifest()
 	if err != nil {
 		return nil, err
@@ -136,12 +170,20 @@ func (c *Client) imageFromIndex(index v1.ImageIndex) (v1.Image, error) {
 	if match == nil {
 		return nil, fmt.Errorf("no image for platform %s", want)
 	}
+	if match.Size > c.limits().ManifestBytes {
+		return nil, &LimitError{What: fmt.Sprintf("manifest %s", match.Digest), Limit: c.limits().ManifestBytes}
+	}
 	if match.MediaType.IsIndex() {
+		for _, s := range seen {
+			if s == match.Digest {
+				return nil, fmt.Errorf("image index %s lists itself (a cycle)", match.Digest)
+			}
+		}
 		child, err := index.ImageIndex(match.Digest)
 		if err != nil {
 			return nil, err
 		}
-		return c.imageFromIndex(child)
+		return c.imageFromIndex(child, seen)
 	}
 	return index.Image(match.Digest)
 }
@@ -158,7 +200,8 @@ func (c *Client) fetchRemote(ctx context.Context, ref string) (*Payload, error) 
 	opts := []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithPlatform(c.platform()),
-		remote.WithTransport(&schemeGuard{next: c.transport(), insecure: c.Insecure}),
+		remote.WithTransport(&schemeGuard{next: c.guardedTransport(), insecure: c.Insecure}),
+		remote.WithRetryPredicate(retryable),
 	}
 	if c.Keychain != nil {
 		opts = append(opts, remote.WithAuthFromKeychain(c.Keychain))
@@ -196,7 +239,7 @@ func (c *Client) pullDigest(ref name.Digest, nameOpts []name.Option, opts []remo
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", candidate, err)
 		}
-		p, err := readPayload(img, c.Strict, c.Progress)
+		p, err := c.readPayload(img)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", candidate, err)
 		}

@@ -92,9 +92,9 @@ func TestFetchWarmCacheMakesNoRequest(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, cold, warm)
 
-	info, err := os.Stat(cache.Dir)
+	info, err := os.Stat(filepath.Join(cache.Dir, "payloads"))
 	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o700), info.Mode().Perm(), "the cache directory is private")
+	assert.Equal(t, os.FileMode(0o700), info.Mode().Perm(), "the entries directory stsrender creates is private")
 }
 
 func TestFetchCorruptCacheEntryIsRefetched(t *testing.T) {
@@ -172,7 +172,7 @@ func TestFetchBasicAuth(t *testing.T) {
 	reg := newRegistry(t, requireBasicAuth("puller", "s3cret-token"))
 	ref := reg.pushAs(t, "ocp/release", "4.18.0", img, &authn.Basic{Username: "puller", Password: "s3cret-token"})
 
-	kc, err := Keychain(writeAuthFile(t, reg.host, "puller", "s3cret-token"))
+	kc, err := Keychain(readSecret(t, writeAuthFile(t, reg.host, "puller", "s3cret-token")))
 	require.NoError(t, err)
 	p, err := fetch(t, &Client{Insecure: true, Keychain: kc}, ref)
 	require.NoError(t, err)
@@ -181,12 +181,12 @@ func TestFetchBasicAuth(t *testing.T) {
 	// A repository-specific entry wins over the host entry.
 	path := filepath.Join(t.TempDir(), "auth.json")
 	require.NoError(t, os.WriteFile(path, []byte(`{"auths":{"`+reg.host+`":{"auth":"`+b64("puller:wrong")+`"},"`+reg.host+`/ocp/release":{"auth":"`+b64("puller:s3cret-token")+`"}}}`), 0o600))
-	kc, err = Keychain(path)
+	kc, err = Keychain(readSecret(t, path))
 	require.NoError(t, err)
 	_, err = fetch(t, &Client{Insecure: true, Keychain: kc}, ref)
 	require.NoError(t, err, "host/namespace/repository is matched before host")
 
-	kc, err = Keychain(writeAuthFile(t, reg.host, "puller", "wrong-password"))
+	kc, err = Keychain(readSecret(t, writeAuthFile(t, reg.host, "puller", "wrong-password")))
 	require.NoError(t, err)
 	_, err = fetch(t, &Client{Insecure: true, Keychain: kc}, ref)
 	require.Error(t, err)
@@ -198,13 +198,23 @@ func TestFetchBasicAuth(t *testing.T) {
 }
 
 func TestKeychainErrors(t *testing.T) {
-	_, err := Keychain(filepath.Join(t.TempDir(), "missing.json"))
-	assert.ErrorContains(t, err, "read pull secret")
-	bad := filepath.Join(t.TempDir(), "bad.json")
-	require.NoError(t, os.WriteFile(bad, []byte(`{"auths": "s3cret"`), 0o600))
-	_, err = Keychain(bad)
+	t.Setenv("REGISTRY_AUTH_FILE", filepath.Join(t.TempDir(), "missing.json"))
+	_, err := Keychain(nil)
+	assert.ErrorContains(t, err, "read pull secret", "a REGISTRY_AUTH_FILE the operator named must exist")
+	t.Setenv("REGISTRY_AUTH_FILE", "/dev/zero")
+	_, err = Keychain(nil)
+	assert.ErrorContains(t, err, "not a regular file", "a device is never read")
+	_, err = Keychain(&PullSecret{Label: "spec.release.pullSecretFile (bad.json)", Data: []byte(`{"auths": "s3cret"`)})
 	require.Error(t, err)
+	assert.Contains(t, err.Error(), "spec.release.pullSecretFile (bad.json)")
 	assert.NotContains(t, err.Error(), "s3cret", "the pull secret's content is never echoed")
+}
+
+func readSecret(t *testing.T, path string) *PullSecret {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return &PullSecret{Label: path, Data: data}
 }
 
 func TestFetchDetectsTampering(t *testing.T) {
@@ -368,7 +378,10 @@ func TestCacheConcurrentWriters(t *testing.T) {
 }
 
 func crFile(name string) string {
-	return "apiVersion: cloudcredential.openshift.io/v1\nkind: CredentialsRequest\nmetadata:\n  name: " + name + "\n"
+	return "apiVersion: cloudcredential.openshift.io/v1\nkind: CredentialsRequest\nmetadata:\n  name: " + name + "\n" +
+		"spec:\n  secretRef: {namespace: ns, name: " + name + "}\n  serviceAccountNames: [sa]\n" +
+		"  providerSpec:\n    apiVersion: cloudcredential.openshift.io/v1\n    kind: AWSProviderSpec\n" +
+		"    statementEntries: [{effect: Allow, action: [\"s3:GetObject\"], resource: \"*\"}]\n"
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/stsrender/stsrender/internal/fsguard"
 	"github.com/stsrender/stsrender/render"
 )
 
@@ -212,7 +213,7 @@ func TestPayloadParity(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			version, _, _ := strings.Cut(name, "/")
-			m, err := ReadDirectory(filepath.Join("testdata", "payloads", version), version)
+			m, err := ReadDirectory(fsguard.Root{}, filepath.Join("testdata", "payloads", version), version)
 			require.NoError(t, err)
 			require.NotNil(t, m.Version)
 			sel, err := Select(m.Documents, m.Version, tc.in)

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -50,21 +49,17 @@ func (p *Payload) Manifests(label string) (*Manifests, error) {
 	return parseManifestFiles(p.Files, label)
 }
 
-// keepPayloadFile decides which payload files are stored. A release holds
-// hundreds of manifests; only these two kinds and the metadata matter here,
-// and a byte search is far cheaper than parsing every file.
-func keepPayloadFile(name string, data []byte) bool {
-	if name == MetadataFile {
-		return true
-	}
-	return IsManifestFile(name) && (bytes.Contains(data, []byte("CredentialsRequest")) || bytes.Contains(data, []byte("FeatureGate")))
-}
+// Markers of the payload files worth keeping. A release holds hundreds of
+// manifests; only these kinds and the metadata matter here, and a byte
+// search is far cheaper than parsing every file.
+var keepMarkers = [][]byte{[]byte("CredentialsRequest"), []byte("FeatureGate")}
 
 // readPayload reads layers from the top down. In the default mode it stops
-// after the first layer holding release-manifests/ entries, so the base
-// layers below are never downloaded. strict reads every layer as oc does:
-// higher layers win and whiteouts hide lower files.
-func readPayload(img v1.Image, strict bool, progress progressFunc) (*Payload, error) {
+// after the first layer holding a regular file directly under
+// release-manifests/, so the base layers below are never downloaded. strict
+// reads every layer as oc does: higher layers win and whiteouts hide lower
+// files.
+func readPayload(img v1.Image, strict bool, limits Limits, progress progressFunc) (*Payload, error) {
 	digest, err := img.Digest()
 	if err != nil {
 		return nil, fmt.Errorf("read image digest: %w", err)
@@ -73,30 +68,36 @@ func readPayload(img v1.Image, strict bool, progress progressFunc) (*Payload, er
 	if err != nil {
 		return nil, fmt.Errorf("read image manifest: %w", err)
 	}
+	// One lookup for all layers: looking each up by digest is a scan of the
+	// manifest per layer, quadratic in a hostile image with thousands.
+	layers, err := img.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("read image layers: %w", err)
+	}
+	if len(layers) != len(manifest.Layers) {
+		return nil, fmt.Errorf("image %s: manifest lists %d layers, image has %d", digest, len(manifest.Layers), len(layers))
+	}
 	p := &Payload{Digest: digest.String(), PayloadLayer: -1, Files: map[string][]byte{}}
 	for _, l := range manifest.Layers {
 		p.Layers = append(p.Layers, LayerInfo{Digest: l.Digest.String(), Size: l.Size, MediaType: string(l.MediaType)})
 	}
-	hidden := map[string]bool{} // names whited out or already seen in higher layers
-	opaque := false
-	for i := len(manifest.Layers) - 1; i >= 0 && !opaque; i-- {
+	r := &layerReader{limits: limits, progress: progress, hidden: map[string]bool{}, files: p.Files}
+	for i := len(manifest.Layers) - 1; i >= 0; i-- {
 		desc := manifest.Layers[i]
-		layer, err := img.LayerByDigest(desc.Digest)
-		if err != nil {
-			return nil, fmt.Errorf("layer %s: %w", desc.Digest, err)
-		}
-		found, layerOpaque, err := readLayer(layer, desc, hidden, p.Files, progress)
+		found, opaque, err := r.read(layers[i], desc)
 		if err != nil {
 			return nil, fmt.Errorf("layer %d (%s): %w", i, desc.Digest, err)
 		}
-		opaque = strict && layerOpaque
 		if found && !strict {
 			p.PayloadLayer = i
 			break
 		}
+		if strict && opaque {
+			break
+		}
 	}
-	if len(p.Files) == 0 && p.PayloadLayer < 0 && !strict {
-		return nil, fmt.Errorf("image %s has no %s entries: it is not an OpenShift release image", p.Digest, PayloadDir)
+	if p.PayloadLayer < 0 && !strict {
+		return nil, fmt.Errorf("image %s has no layer with files directly under %s: it is not an OpenShift release image", p.Digest, PayloadDir)
 	}
 	if meta, ok := p.Files[MetadataFile]; ok {
 		if v, err := parseReleaseMetadata(meta); err == nil {
@@ -106,10 +107,24 @@ func readPayload(img v1.Image, strict bool, progress progressFunc) (*Payload, er
 	return p, nil
 }
 
-// readLayer verifies one layer blob against its digest and only then reads
-// its tar entries, keeping the payload files not hidden by higher layers.
-func readLayer(layer v1.Layer, desc v1.Descriptor, hidden map[string]bool, files map[string][]byte, progress progressFunc) (found, opaque bool, err error) {
-	blob, err := verifiedBlob(layer, desc, progress)
+// layerReader keeps the payload files of the layers it reads, within the
+// limits, tracking which names higher layers already decided.
+type layerReader struct {
+	limits   Limits
+	progress progressFunc
+	hidden   map[string]bool // names whited out or already seen in higher layers
+	files    map[string][]byte
+	kept     int64
+}
+
+// read verifies one layer blob against its digest and only then reads its
+// tar entries, streaming: an entry that is not kept is skipped without being
+// buffered, so memory stays near the kept bytes whatever the layer holds.
+func (r *layerReader) read(layer v1.Layer, desc v1.Descriptor) (found, opaque bool, err error) {
+	if desc.Size < 0 || desc.Size > r.limits.LayerBytes {
+		return false, false, &LimitError{What: fmt.Sprintf("compressed layer size %d", desc.Size), Limit: r.limits.LayerBytes, Env: EnvMaxLayerSize}
+	}
+	blob, err := verifiedBlob(layer, desc, r.progress)
 	if err != nil {
 		return false, false, err
 	}
@@ -122,54 +137,158 @@ func readLayer(layer v1.Layer, desc v1.Descriptor, hidden map[string]bool, files
 		return false, false, err
 	}
 	defer content.Close()
-	tr := tar.NewReader(content)
+	bounded := &boundedReader{r: content, left: r.limits.LayerBytes}
+	tr := tar.NewReader(bounded)
 	layerSeen := map[string]bool{}
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if bounded.exceeded {
+			return false, false, &LimitError{What: "uncompressed layer", Limit: r.limits.LayerBytes, Env: EnvMaxLayerSize}
+		}
 		if err != nil {
 			return false, false, fmt.Errorf("read layer tar: %w", err)
 		}
-		if !strings.HasPrefix(hdr.Name, PayloadDir) {
+		name, ok := payloadEntry(hdr.Name)
+		if !ok {
 			continue
 		}
-		found = true
-		name := strings.TrimPrefix(hdr.Name, PayloadDir)
-		if name == "" || strings.Contains(strings.TrimSuffix(name, "/"), "/") {
-			continue // only the top level of release-manifests/ is the payload
-		}
-		base := path.Base(name)
-		if base == ".wh..wh..opq" {
+		if name == ".wh..wh..opq" {
 			opaque = true
 			continue
 		}
-		if strings.HasPrefix(base, ".wh.") {
-			hidden[strings.TrimPrefix(base, ".wh.")] = true
+		if strings.HasPrefix(name, ".wh.") {
+			r.hidden[strings.TrimPrefix(name, ".wh.")] = true
 			continue
 		}
-		if hdr.Typeflag != tar.TypeReg || hidden[name] {
+		if hdr.Typeflag != tar.TypeReg {
 			continue
+		}
+		found = true
+		if r.hidden[name] || strings.HasPrefix(name, ".") {
+			continue // shadowed by a higher layer, or a hidden file no manifest reader would load
 		}
 		layerSeen[name] = true
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			return false, false, fmt.Errorf("read %s: %w", hdr.Name, err)
-		}
-		if keepPayloadFile(name, data) {
-			files[name] = data
+		if err := r.keep(hdr, tr, name); err != nil {
+			if bounded.exceeded {
+				return false, false, &LimitError{What: "uncompressed layer", Limit: r.limits.LayerBytes, Env: EnvMaxLayerSize}
+			}
+			return false, false, err
 		}
 	}
 	for name := range layerSeen {
-		hidden[name] = true // a lower layer's copy is shadowed
+		r.hidden[name] = true // a lower layer's copy is shadowed
 	}
 	return found, opaque, nil
 }
 
+// payloadEntry returns the file name of an entry directly under
+// release-manifests/ (named exactly so, as oc reads it), and false for
+// anything else, including the directory entry itself and files in its
+// subdirectories.
+func payloadEntry(tarName string) (string, bool) {
+	name, ok := strings.CutPrefix(tarName, PayloadDir)
+	if !ok || name == "" || strings.Contains(name, "/") {
+		return "", false
+	}
+	return name, true
+}
+
+// keep reads one payload file if it may matter, within the per-file and
+// total limits. A large file is scanned for the markers in a bounded window
+// rather than read whole: only a large file that would be kept is an error.
+func (r *layerReader) keep(hdr *tar.Header, tr io.Reader, name string) error {
+	if name != MetadataFile && !IsManifestFile(name) {
+		return nil
+	}
+	entry := PayloadDir + name
+	if hdr.Size > r.limits.FileBytes {
+		if name == MetadataFile {
+			return &LimitError{What: "entry " + entry, Limit: r.limits.FileBytes, Env: EnvMaxFileSize}
+		}
+		hit, err := containsAny(tr, keepMarkers)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", entry, err)
+		}
+		if hit {
+			return &LimitError{What: "entry " + entry, Limit: r.limits.FileBytes, Env: EnvMaxFileSize}
+		}
+		return nil
+	}
+	data, err := io.ReadAll(tr)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", entry, err)
+	}
+	if name != MetadataFile && !bytes.Contains(data, keepMarkers[0]) && !bytes.Contains(data, keepMarkers[1]) {
+		return nil
+	}
+	if r.kept+int64(len(data)) > r.limits.KeptBytes {
+		return &LimitError{What: "the CredentialsRequest and FeatureGate files together (at " + entry + ")", Limit: r.limits.KeptBytes}
+	}
+	r.kept += int64(len(data))
+	r.files[name] = data
+	return nil
+}
+
+// containsAny scans r for any of the markers with a fixed-size window.
+func containsAny(r io.Reader, markers [][]byte) (bool, error) {
+	overlap := 0
+	for _, m := range markers {
+		overlap = max(overlap, len(m)-1)
+	}
+	buf := make([]byte, 64<<10)
+	carry := 0
+	for {
+		n, err := r.Read(buf[carry:])
+		window := buf[:carry+n]
+		for _, m := range markers {
+			if bytes.Contains(window, m) {
+				return true, nil
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		carry = min(overlap, len(window))
+		copy(buf, window[len(window)-carry:])
+	}
+}
+
+// boundedReader fails once more than left bytes have been read.
+type boundedReader struct {
+	r        io.Reader
+	left     int64
+	exceeded bool
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		var probe [1]byte
+		if n, err := b.r.Read(probe[:]); n == 0 && errors.Is(err, io.EOF) {
+			return 0, io.EOF // exactly at the limit is within it
+		}
+		b.exceeded = true
+		return 0, errLayerTooLarge
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+var errLayerTooLarge = errors.New("uncompressed layer too large")
+
 // verifiedBlob downloads a layer's compressed blob to a temporary file,
 // hashing every byte, and fails unless the whole blob matches its digest.
-// Nothing in the blob is looked at before that.
+// Nothing in the blob is looked at before that, and no more than the
+// declared size (plus one byte, to detect a longer blob) is ever written.
 func verifiedBlob(layer v1.Layer, desc v1.Descriptor, progress progressFunc) (*os.File, error) {
 	if desc.Digest.Algorithm != "sha256" {
 		return nil, fmt.Errorf("unsupported digest algorithm %q", desc.Digest.Algorithm)
@@ -189,9 +308,9 @@ func verifiedBlob(layer v1.Layer, desc v1.Descriptor, progress progressFunc) (*o
 		return nil, err
 	}
 	h := sha256.New()
-	var src io.Reader = rc
+	var src io.Reader = io.LimitReader(rc, desc.Size+1)
 	if progress != nil {
-		src = &progressReader{r: rc, total: desc.Size, report: progress, label: desc.Digest.String()}
+		src = &progressReader{r: src, total: desc.Size, report: progress, label: desc.Digest.String()}
 	}
 	n, copyErr := io.Copy(io.MultiWriter(tmp, h), src)
 	got := "sha256:" + hex.EncodeToString(h.Sum(nil))

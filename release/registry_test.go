@@ -172,3 +172,10 @@ func fetch(t testing.TB, c *Client, ref string) (*Payload, error) {
 	t.Helper()
 	return c.Fetch(context.Background(), ref)
 }
+
+// Flush passes through, for handlers that stream.
+func (c *countingWriter) Flush() {
+	if f, ok := c.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}

@@ -73,8 +73,10 @@ func TestPlanApplyDelete(t *testing.T) {
 	assert.Equal(t, 2, res.code, "everything is gone again")
 }
 
-// TestKustomizeApply runs the quickstart with spec.apply: true: the render
-// creates the AWS side, and a second build changes nothing.
+// TestKustomizeApply runs the quickstart with spec.apply: true: without the
+// operator's STSRENDER_ALLOW_APPLY the render refuses and AWS is untouched;
+// with it, the render creates the AWS side, and a second build changes
+// nothing.
 func TestKustomizeApply(t *testing.T) {
 	env := awsEnv(t)
 	dir := copyExample(t, "quickstart")
@@ -83,10 +85,19 @@ func TestKustomizeApply(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(cfg, []byte(strings.Replace(string(data), "  release:\n", "  apply: true\n  release:\n", 1)), 0o644))
 
+	res := runIn(t, dir, env, e2e.kustomize, "build", "--enable-alpha-plugins", "--enable-exec", ".")
+	require.NotEqual(t, 0, res.code)
+	assert.Empty(t, res.stdout)
+	assert.Contains(t, res.stderr, "STSRENDER_ALLOW_APPLY=123456789012")
+	plan := runIn(t, dir, env, e2e.stsrender, "plan", "-f", "sts-credentials.yaml")
+	assert.Equal(t, 2, plan.code, "a config in Git alone wrote nothing: %s", plan.stdout)
+	assert.NotContains(t, plan.stdout, "= iam-oidc-provider")
+
+	env = append(env, "STSRENDER_ALLOW_APPLY=123456789012")
 	build := func() result {
 		return runIn(t, dir, env, e2e.kustomize, "build", "--enable-alpha-plugins", "--enable-exec", ".")
 	}
-	res := build()
+	res = build()
 	require.Equal(t, 0, res.code, res.stderr)
 	assert.Contains(t, res.stderr, "creating iam-oidc-provider")
 	assert.Contains(t, res.stderr, "applied and verified")

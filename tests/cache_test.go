@@ -15,7 +15,7 @@ import (
 // empty cache at once, then a third one on the warm cache.
 func TestCacheSharedByConcurrentProcesses(t *testing.T) {
 	cache := t.TempDir()
-	image := "oci:" + filepath.Join(e2e.root, "examples", "release-image")
+	image := "oci:" + filepath.Join(e2e.root, "examples", "quickstart", "release-image")
 	run := func() (string, error) {
 		cmd := exec.Command(e2e.stsrender, "release", "info", image, "-o", "json")
 		cmd.Env = append(os.Environ(), "STSRENDER_CACHE_DIR="+cache)

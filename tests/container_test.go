@@ -43,7 +43,7 @@ func TestContainerExampleInvocation(t *testing.T) {
 	// The config itself (inline public key, inline cluster settings) renders:
 	// checked with the requests of the shipped release instead of a pull.
 	requests := filepath.Join(t.TempDir(), "requests")
-	res = runIn(t, dir, nil, e2e.stsrender, "extract", "--from", "oci:../release-image", "--to", requests)
+	res = runIn(t, dir, nil, e2e.stsrender, "extract", "--from", "oci:../quickstart/release-image", "--to", requests)
 	require.Equal(t, 0, res.code, res.stderr)
 	res = runIn(t, dir, nil, e2e.stsrender, "render", "-f", "sts-credentials.yaml", "--credentials-requests-dir", requests, "-o", filepath.Join(t.TempDir(), "out"))
 	require.Equal(t, 0, res.code, res.stderr)

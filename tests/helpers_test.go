@@ -84,7 +84,7 @@ func field(t *testing.T, n *yaml.RNode, path ...string) string {
 func copyExample(t *testing.T, name string) string {
 	t.Helper()
 	dst := t.TempDir()
-	for _, d := range []string{name, "release-image"} {
+	for _, d := range []string{name, "quickstart"} {
 		src := filepath.Join(e2e.root, "examples", d)
 		require.NoError(t, filepath.WalkDir(src, func(p string, entry fs.DirEntry, err error) error {
 			if err != nil {

@@ -3,7 +3,7 @@
 // release-manifests/ from a directory. The output is reproducible, so the
 // layout shipped in examples/ can be checked against its source.
 //
-//	go run ./hack/mkrelease -from release/testdata/payloads/4.22 -to examples/release-image
+//	go run ./hack/mkrelease -from release/testdata/payloads/4.22 -to examples/quickstart/release-image
 package main
 
 import (

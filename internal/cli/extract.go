@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/stsrender/stsrender/fn"
+	"github.com/stsrender/stsrender/internal/fsguard"
 	"github.com/stsrender/stsrender/release"
 	"github.com/stsrender/stsrender/render"
 	"sigs.k8s.io/yaml"
@@ -31,7 +32,15 @@ func (f *releaseFlags) register(cmd *cobra.Command) {
 }
 
 func (f *releaseFlags) fetch(ctx context.Context, s Streams, ref string) (*release.Payload, error) {
-	client, err := fn.NewReleaseClient(fn.ReleaseSpec{PullSecretFile: f.pullSecret, Insecure: f.insecure, AllLayers: f.allLayers, Platform: f.platform}, func(p string) string { return p }, s.Err)
+	var secret *release.PullSecret
+	if f.pullSecret != "" && release.NeedsCredentials(ref) {
+		data, err := fsguard.ReadRegular(f.pullSecret, fsguard.MaxPullSecretBytes)
+		if err != nil {
+			return nil, fmt.Errorf("--pull-secret: %w", err)
+		}
+		secret = &release.PullSecret{Label: "--pull-secret " + f.pullSecret, Data: data}
+	}
+	client, err := fn.NewReleaseClient(fn.ReleaseSpec{Image: ref, Insecure: f.insecure, AllLayers: f.allLayers, Platform: f.platform}, secret, s.Err)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +80,7 @@ as a whole, and only when it holds nothing but manifest files.`,
 			}
 			var inclusion release.Inclusion
 			if installConfig != "" {
-				data, err := os.ReadFile(installConfig)
+				data, err := fsguard.ReadRegular(installConfig, fsguard.MaxConfigBytes)
 				if err != nil {
 					return fmt.Errorf("read install-config: %w", err)
 				}

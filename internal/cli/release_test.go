@@ -16,7 +16,7 @@ import (
 func exampleImage(t *testing.T) string {
 	t.Helper()
 	t.Setenv("STSRENDER_CACHE_DIR", t.TempDir())
-	p, err := filepath.Abs(filepath.Join("..", "..", "examples", "release-image"))
+	p, err := filepath.Abs(filepath.Join("..", "..", "examples", "quickstart", "release-image"))
 	require.NoError(t, err)
 	return "oci:" + p
 }

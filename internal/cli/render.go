@@ -2,11 +2,11 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"github.com/stsrender/stsrender/fn"
+	"github.com/stsrender/stsrender/internal/fsguard"
 	"github.com/stsrender/stsrender/release"
 )
 
@@ -73,7 +73,7 @@ openshift-install.`,
 }
 
 func loadConfigFile(path string) (*fn.STSCredentials, error) {
-	data, err := os.ReadFile(path)
+	data, err := fsguard.ReadRegular(path, fsguard.MaxConfigBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
