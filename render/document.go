@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -38,7 +36,8 @@ type Document struct {
 	Namespace   string
 	Annotations map[string]string
 	// Object is the whole document as JSON-compatible values: maps with string
-	// keys, slices, strings, bools, int64/float64 numbers and nil.
+	// keys, slices, strings, bools, int64, json.Number (numbers kept as
+	// written), float64 and nil.
 	Object map[string]any
 }
 
@@ -52,13 +51,14 @@ func (d Document) ID() string {
 
 // ParseDocuments decodes a multi-document YAML (or JSON) stream. Empty and
 // comment-only documents are skipped, and the items of a "kind: List"
-// document are returned as documents of their own.
+// document are returned as documents of their own. Values keep their
+// literal form (see nodeValue) and duplicate keys are errors.
 func ParseDocuments(file string, data []byte) ([]Document, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []Document
 	for index := 0; ; index++ {
-		var raw any
-		err := dec.Decode(&raw)
+		var node yaml.Node
+		err := dec.Decode(&node)
 		if errors.Is(err, io.EOF) {
 			return docs, nil
 		}
@@ -66,16 +66,17 @@ func ParseDocuments(file string, data []byte) ([]Document, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: invalid YAML: %w", src, err)
 		}
-		if raw == nil {
-			continue
-		}
-		value, err := jsonCompatible(raw, "")
+		budget := maxNodes
+		value, err := nodeValue(&node, "", &budget)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", src, err)
 		}
+		if value == nil {
+			continue
+		}
 		obj, ok := value.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("%s: expected a YAML mapping (an object), found %T", src, value)
+			return nil, fmt.Errorf("%s: expected a YAML mapping (an object), found %s", src, typeName(value))
 		}
 		if obj["kind"] == "List" {
 			items, err := listItems(src, obj)
@@ -146,7 +147,7 @@ func newDocument(src Source, obj map[string]any) (Document, error) {
 		for k, v := range annotations {
 			s, ok := v.(string)
 			if !ok {
-				return Document{}, fmt.Errorf("%s (%s): metadata.annotations[%s]: expected a string, found %v (quote the value)", src, doc.ID(), k, v)
+				return Document{}, fmt.Errorf("%s (%s): metadata.annotations[%s]: expected a string, found %s (quote the value)", src, doc.ID(), k, typeName(v))
 			}
 			doc.Annotations[k] = s
 		}
@@ -161,60 +162,9 @@ func stringField(obj map[string]any, key string) (string, error) {
 	}
 	s, ok := v.(string)
 	if !ok {
-		return "", fmt.Errorf("%s: expected a string, found %v", key, v)
+		return "", fmt.Errorf("%s: expected a string, found %s", key, typeName(v))
 	}
 	return s, nil
-}
-
-// jsonCompatible converts what the YAML decoder produced into values that
-// encoding/json marshals faithfully, keeping booleans, numbers and lists as
-// they were written.
-func jsonCompatible(v any, path string) (any, error) {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, child := range t {
-			c, err := jsonCompatible(child, path+"."+k)
-			if err != nil {
-				return nil, err
-			}
-			t[k] = c
-		}
-		return t, nil
-	case map[any]any:
-		out := make(map[string]any, len(t))
-		for k, child := range t {
-			key := fmt.Sprint(k)
-			c, err := jsonCompatible(child, path+"."+key)
-			if err != nil {
-				return nil, err
-			}
-			out[key] = c
-		}
-		return out, nil
-	case []any:
-		for i, child := range t {
-			c, err := jsonCompatible(child, path+"["+strconv.Itoa(i)+"]")
-			if err != nil {
-				return nil, err
-			}
-			t[i] = c
-		}
-		return t, nil
-	case int:
-		return int64(t), nil
-	case uint64:
-		return t, nil
-	case float64:
-		if math.IsNaN(t) || math.IsInf(t, 0) {
-			return nil, fmt.Errorf("%s: %v cannot be represented in JSON", trimDot(path), t)
-		}
-		return t, nil
-	case string, bool, int64, nil:
-		return t, nil
-	default:
-		// Timestamps and other resolved scalars: keep their text form.
-		return fmt.Sprint(t), nil
-	}
 }
 
 func trimDot(path string) string {

@@ -142,6 +142,9 @@ func (m *Model) Files() ([]File, error) {
 	}
 	var files []File
 	for _, mf := range manifests {
+		if base := path.Base(mf.Path); len(base) > maxFileNameBytes {
+			return nil, fmt.Errorf("%s: spec.secretRef.name is too long for a file name: %s is %d bytes, over the %d a file system allows (Kubernetes accepts it, ccoctl's file layout does not); shorten the Secret name", secretRefOf(m, mf.Path), base, len(base), maxFileNameBytes)
+		}
 		files = append(files, File{Path: mf.Path, Mode: manifestFileMode, Data: mf.YAML})
 	}
 	for _, obj := range m.Bucket.Objects {
@@ -167,6 +170,19 @@ func (m *Model) Files() ([]File, error) {
 		return nil, err
 	}
 	return files, nil
+}
+
+// maxFileNameBytes is the longest file name common file systems accept.
+const maxFileNameBytes = 255
+
+// secretRefOf names the request whose Secret is written to manifestPath.
+func secretRefOf(m *Model, manifestPath string) string {
+	for _, r := range m.Roles {
+		if SecretPath(r.Secret) == manifestPath {
+			return fmt.Sprintf("CredentialsRequest with secretRef %s/%s", r.Secret.Namespace, r.Secret.Name)
+		}
+	}
+	return manifestPath
 }
 
 // secretYAML writes a Secret without a YAML encoder: a render can hold

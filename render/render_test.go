@@ -109,6 +109,31 @@ func TestParseCredentialsRequests(t *testing.T) {
 			input:   "just a string\n",
 			wantErr: "expected a YAML mapping",
 		},
+		"secret name with an empty label": {
+			reason:  "a..b is not a DNS subdomain: every dot-separated label must be non-empty",
+			input:   crYAML("a", "AWSProviderSpec", "ns/a..b", "sa"),
+			wantErr: `spec.secretRef.name: "a..b" is not a valid Secret name`,
+		},
+		"duplicate key": {
+			reason:  "a key written twice is an error, as kustomize makes it, never last-one-wins",
+			input:   strings.Replace(crYAML("a", "AWSProviderSpec", "ns/a", "sa"), "spec:\n", "spec:\n  serviceAccountNames: [other]\n", 1),
+			wantErr: `line 8: spec.serviceAccountNames: key "serviceAccountNames" is written twice in the same mapping`,
+		},
+		"name is a mapping": {
+			reason:  "a type error names the field and the type, never the value (it may come from someone else's file)",
+			input:   "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {password: hunter2}\n",
+			wantErr: "metadata.name: expected a string, found a mapping",
+		},
+		"alias bomb": {
+			reason:  "aliases that expand exponentially stop at a bound",
+			input:   aliasBomb(),
+			wantErr: "expands to more than 1000000 values",
+		},
+		"merge key": {
+			reason:  "merge keys are refused with a clear message rather than half supported",
+			input:   "apiVersion: v1\nkind: ConfigMap\nbase: &b {x: 1}\nmetadata:\n  <<: *b\n  name: x\n",
+			wantErr: "YAML merge keys (<<) are not supported",
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -151,6 +176,50 @@ func TestPolicyConditionTypes(t *testing.T) {
 	doc, err := model.Roles[0].InlinePolicy.MarshalCompact()
 	require.NoError(t, err)
 	assert.Equal(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"*","Condition":{"Bool":{"kms:GrantIsForAWSResource":true},"NumericLessThan":{"aws:MultiFactorAuthAge":3600},"StringEquals":{"aws:PrincipalTag/team":"true"},"StringLike":{"aws:userid":["AIDA*","AROA*"]}}}]}`, string(doc))
+}
+
+// TestPolicyConditionLiterals checks that condition values are kept as
+// written: IAM compares them as text, and a float conversion would change
+// the policy silently.
+func TestPolicyConditionLiterals(t *testing.T) {
+	input := crYAML("a", "AWSProviderSpec", "ns/a", "sa") + `      policyCondition:
+        NumericEquals: {big: 18446744073709551617, huge: 123456789012345678901234567890, exp: 1.5e+29, small: 7}
+        DateGreaterThan: {aws:CurrentTime: 2020-01-01T00:00:00Z}
+`
+	res, err := render.ParseCredentialsRequests("f.yaml", []byte(input))
+	require.NoError(t, err)
+	model, err := render.Render(defaultParams(t), res.Requests)
+	require.NoError(t, err)
+	doc, err := model.Roles[0].InlinePolicy.MarshalCompact()
+	require.NoError(t, err)
+	assert.Contains(t, string(doc), `"NumericEquals":{"big":18446744073709551617,"exp":1.5e+29,"huge":123456789012345678901234567890,"small":7}`)
+	assert.Contains(t, string(doc), `"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}`)
+
+	_, err = render.ParseCredentialsRequests("f.yaml", []byte(crYAML("a", "AWSProviderSpec", "ns/a", "sa")+"      policyCondition:\n        NumericEquals: {x: .nan}\n"))
+	assert.ErrorContains(t, err, "spec.providerSpec.statementEntries[0].policyCondition.NumericEquals.x: .nan cannot be represented in JSON")
+}
+
+func TestManifestFileNameTooLong(t *testing.T) {
+	name := strings.Repeat("a", 240)
+	res, err := render.ParseCredentialsRequests("f.yaml", []byte(crYAML("a", "AWSProviderSpec", "ns/"+name, "sa")))
+	require.NoError(t, err, "a 240-character Secret name is valid in Kubernetes")
+	p := defaultParams(t)
+	p.RoleNaming = render.RoleNamingHashed
+	model, err := render.Render(p, res.Requests)
+	require.NoError(t, err)
+	_, err = model.Files()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "CredentialsRequest with secretRef ns/"+name+": spec.secretRef.name is too long for a file name")
+	assert.Contains(t, err.Error(), "is 260 bytes, over the 255")
+}
+
+func aliasBomb() string {
+	var b strings.Builder
+	b.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 9; i++ {
+		fmt.Fprintf(&b, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	return b.String()
 }
 
 func TestRenderValidation(t *testing.T) {

@@ -138,7 +138,7 @@ func TestRenderErrors(t *testing.T) {
 			`spec.name: bucket name "Prod-oidc"`},
 		"missing key file": {"the key file must exist",
 			func(c string) string { return strings.Replace(c, "primary.pub", "nope.pub", 1) }, nil,
-			"spec.oidc.publicKeyFile: open"},
+			"nope.pub: no such file or directory"},
 		"private key": {"never publish the private key",
 			func(c string) string { return strings.Replace(c, "primary.pub", "primary.key", 1) }, nil,
 			`PEM block is "RSA PRIVATE KEY"; expected "PUBLIC KEY"`},
