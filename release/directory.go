@@ -2,8 +2,10 @@ package release
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -32,26 +34,41 @@ func IsManifestFile(name string) bool {
 	return false
 }
 
+// ContextDir is the subdirectory of an extracted directory that holds what
+// a render needs beside the requests (FeatureGate manifests,
+// release-metadata). ccoctl reads only the top level, so it never sees them.
+const ContextDir = ".stsrender"
+
 // ReadDirectory reads the manifest files at the top level of dir, in name
-// order, plus release-metadata when present. Sub-directories are ignored,
-// like the payload's own layout. label names the directory in messages (the
-// path as the user wrote it). Every file is read through root: a regular
-// file of bounded size, inside the root when it confines.
+// order, plus release-metadata when present, plus the files extract keeps
+// in ContextDir. Other subdirectories are ignored, like the payload's own
+// layout. label names the directory in messages (the path as the user
+// wrote it). Every file is read through root: a regular file of bounded
+// size, inside the root when it confines.
 func ReadDirectory(root fsguard.Root, dir, label string) (*Manifests, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("read CredentialsRequests directory: %w", err)
-	}
 	files := map[string][]byte{}
-	for _, e := range entries {
-		if e.IsDir() || !(IsManifestFile(e.Name()) || e.Name() == MetadataFile) {
-			continue
-		}
-		data, err := root.ReadFile(filepath.Join(dir, e.Name()), fsguard.MaxManifestFileBytes)
+	for _, sub := range []string{"", ContextDir} {
+		entries, err := os.ReadDir(filepath.Join(dir, sub))
 		if err != nil {
+			if sub != "" && errors.Is(err, os.ErrNotExist) {
+				continue
+			}
 			return nil, fmt.Errorf("read CredentialsRequests directory: %w", err)
 		}
-		files[e.Name()] = data
+		for _, e := range entries {
+			if e.IsDir() || !(IsManifestFile(e.Name()) || e.Name() == MetadataFile) || strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			name := path.Join(sub, e.Name())
+			data, err := root.ReadFile(filepath.Join(dir, filepath.FromSlash(name)), fsguard.MaxManifestFileBytes)
+			if err != nil {
+				return nil, fmt.Errorf("read CredentialsRequests directory: %w", err)
+			}
+			if _, dup := files[e.Name()]; dup {
+				return nil, fmt.Errorf("read CredentialsRequests directory: %s is both at the top and in %s", e.Name(), ContextDir)
+			}
+			files[e.Name()] = data
+		}
 	}
 	return parseManifestFiles(files, label)
 }

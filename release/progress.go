@@ -34,6 +34,11 @@ func (p *progressReader) Read(b []byte) (int, error) {
 // TerminalProgress returns a progress printer for w when w is a terminal,
 // and nil otherwise, so logs and CI output stay free of carriage returns.
 func TerminalProgress(w io.Writer) progressFunc {
+	// An escaping writer hands out its terminal: the progress line is ours
+	// (a digest and byte counts) and needs \r.
+	if raw, ok := w.(interface{ Raw() io.Writer }); ok {
+		w = raw.Raw()
+	}
 	f, ok := w.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil

@@ -35,6 +35,9 @@ type Document struct {
 	Name        string
 	Namespace   string
 	Annotations map[string]string
+	// Node is the document as parsed, for writing it back as it was written
+	// (EncodeDocument); nil for documents built in code.
+	Node *yaml.Node
 	// Object is the whole document as JSON-compatible values: maps with string
 	// keys, slices, strings, bools, int64, json.Number (numbers kept as
 	// written), float64 and nil.
@@ -78,8 +81,9 @@ func ParseDocuments(file string, data []byte) ([]Document, error) {
 		if !ok {
 			return nil, fmt.Errorf("%s: expected a YAML mapping (an object), found %s", src, typeName(value))
 		}
+		root := node.Content[0]
 		if obj["kind"] == "List" {
-			items, err := listItems(src, obj)
+			items, err := listItems(src, obj, listItemNodes(root))
 			if err != nil {
 				return nil, err
 			}
@@ -90,11 +94,45 @@ func ParseDocuments(file string, data []byte) ([]Document, error) {
 		if err != nil {
 			return nil, err
 		}
+		doc.Node = root
 		docs = append(docs, doc)
 	}
 }
 
-func listItems(src Source, list map[string]any) ([]Document, error) {
+// listItemNodes returns the nodes of a List's items, index-aligned with
+// the decoded items.
+func listItemNodes(root *yaml.Node) []*yaml.Node {
+	for root.Kind == yaml.AliasNode {
+		root = root.Alias
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "items" {
+			seq := root.Content[i+1]
+			for seq.Kind == yaml.AliasNode {
+				seq = seq.Alias
+			}
+			return seq.Content
+		}
+	}
+	return nil
+}
+
+// EncodeDocument writes a parsed document back as YAML as it was written:
+// values keep their literal text (a big integer stays exact), which a
+// round trip through JSON would not guarantee.
+func EncodeDocument(w io.Writer, d Document) error {
+	if d.Node == nil {
+		return fmt.Errorf("%s: no parsed form to write", d.Source)
+	}
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(d.Node); err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
+func listItems(src Source, list map[string]any, nodes []*yaml.Node) ([]Document, error) {
 	items, ok := list["items"].([]any)
 	if !ok && list["items"] != nil {
 		return nil, fmt.Errorf("%s: items: expected a list", src)
@@ -110,6 +148,9 @@ func listItems(src Source, list map[string]any) ([]Document, error) {
 		doc, err := newDocument(itemSrc, obj)
 		if err != nil {
 			return nil, err
+		}
+		if i < len(nodes) {
+			doc.Node = nodes[i]
 		}
 		docs = append(docs, doc)
 	}

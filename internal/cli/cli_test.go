@@ -106,8 +106,47 @@ func TestRenderRefusesForeignOutputDir(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(out, "main.go"), []byte("package main"), 0o644))
 	code, _, stderr := run(t, "render", "-f", cfg, "-o", out)
 	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, `already holds "main.go", which stsrender does not write`)
+	assert.Contains(t, stderr, "is not empty and holds no previous stsrender output")
 	assert.FileExists(t, filepath.Join(out, "main.go"))
+
+	// Inside a previous render, a user's file anywhere in the tree is kept:
+	// the tree is not replaced.
+	out = filepath.Join(t.TempDir(), "out")
+	code, _, stderr = run(t, "render", "-f", cfg, "-o", out)
+	require.Equal(t, 0, code, stderr)
+	for _, mine := range []string{"manifests/deployment.yaml", "iam/notes.txt", "iam/roles/extra/x.json"} {
+		p := filepath.Join(out, filepath.FromSlash(mine))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte("mine"), 0o644))
+		code, _, stderr = run(t, "render", "-f", cfg, "-o", out)
+		assert.Equal(t, 1, code)
+		assert.Contains(t, stderr, `holds "`+mine+`", which the previous stsrender run did not write`)
+		assert.FileExists(t, p)
+		require.NoError(t, os.Remove(p))
+	}
+	code, _, stderr = run(t, "render", "-f", cfg, "-o", out)
+	require.Equal(t, 0, code, "only its own files: replaced: %s", stderr)
+}
+
+func TestExplainEscapesControlCharacters(t *testing.T) {
+	dir := t.TempDir()
+	evil := "0000_50_evil\x1b]0;owned\x07.yaml"
+	req := strings.Replace(request(`"x\e[2Jname"`, "ns", "s", "[sa]"), "metadata: {", "metadata: {annotations: {release.openshift.io/feature-set: TechPreviewNoUpgrade}, ", 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, evil), []byte(req), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "0000_50_ok.yaml"), []byte(request("ok", "ns", "ok", "[sa]")), 0o644))
+	cfg := writeConfigWith(t, baseConfig, dir)
+	code, _, stderr := run(t, "render", "-f", cfg, "-o", filepath.Join(t.TempDir(), "out"), "--explain")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, `0000_50_evil\x1b]0;owned\x07.yaml`)
+	assert.Contains(t, stderr, `x\x1b[2Jname`)
+	assert.NotContains(t, stderr, "\x1b", "no raw escape reaches the terminal")
+
+	bad := strings.Replace(request(`"x\e[2Jname"`, "ns", "s", "[sa]"), "effect: Allow", "effect: Maybe", 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, evil), []byte(bad), 0o644))
+	code, _, stderr = run(t, "render", "-f", cfg, "-o", filepath.Join(t.TempDir(), "out"))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, `x\x1b[2Jname`)
+	assert.NotContains(t, stderr, "\x1b")
 }
 
 // TestRenderErrors checks each input error: a clear message on stderr, exit

@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/stsrender/stsrender/fn"
 	"github.com/stsrender/stsrender/internal/fsguard"
 	"github.com/stsrender/stsrender/release"
 	"github.com/stsrender/stsrender/render"
-	"sigs.k8s.io/yaml"
 )
 
 // releaseFlags are the image-access flags shared by extract and release info.
@@ -112,10 +111,10 @@ as a whole, and only when it holds nothing but manifest files.`,
 			if err != nil {
 				return fmt.Errorf("extract: %w", err)
 			}
-			if err := writeTree(to, files, isManifestEntry); err != nil {
+			if err := writeTree(to, files, release.ContextDir+"/files"); err != nil {
 				return err
 			}
-			fmt.Fprintf(s.Err, "extracted %d CredentialsRequests (plus FeatureGates and release-metadata) in %d files from %s (%s) to %s\n", len(sel.Requests), len(files), from, payload.Digest, to)
+			fmt.Fprintf(s.Err, "extracted %d CredentialsRequests in %d files from %s (%s) to %s (FeatureGates and release-metadata for later renders in %s/)\n", len(sel.Requests), topLevel(files), from, payload.Digest, to, release.ContextDir)
 			return nil
 		},
 	}
@@ -130,51 +129,70 @@ as a whole, and only when it holds nothing but manifest files.`,
 	return cmd
 }
 
-func isManifestEntry(e os.DirEntry) bool {
-	return !e.IsDir() && (release.IsManifestFile(e.Name()) || e.Name() == release.MetadataFile)
-}
-
-// extractedFiles writes each payload file holding kept requests: verbatim
-// when every document of the file is kept (comments survive), otherwise the
-// kept documents re-serialised, as oc does. Unlike oc, the FeatureGate
-// manifests and release-metadata are written too: a later render from the
-// directory (spec.release.manifestsDir) needs them to evaluate
-// release.openshift.io/feature-gate annotations as the image render does.
+// extractedFiles lays out DIR the way oc does, so that
+// ccoctl --credentials-requests-dir DIR reads exactly what oc would give it:
+// one top-level file per payload file holding kept requests, with the
+// payload's name, verbatim when every document of the file is kept
+// (comments survive) and otherwise the kept documents re-serialised as
+// written. ccoctl decodes every top-level .yaml document as a
+// CredentialsRequest and panics on anything else, so nothing else goes
+// there. What a later render from DIR needs to filter as an image render
+// does (the FeatureGate manifests, release-metadata) goes to
+// release.ContextDir, which ccoctl never reads.
 func extractedFiles(m *release.Manifests, sel *release.Selection) ([]render.File, error) {
-	byFile := map[string][]render.Document{}
+	requests := map[string][]render.Document{}
+	gates := map[string]bool{}
 	total := map[string]int{}
 	for _, d := range m.Documents {
 		name := filepath.Base(d.Source.File)
 		total[name]++
-		if keep := render.IsCredentialsRequest(d) && sel.Kept(d.Source); keep || release.IsFeatureGate(d) {
-			byFile[name] = append(byFile[name], d)
+		switch {
+		case render.IsCredentialsRequest(d) && sel.Kept(d.Source):
+			requests[name] = append(requests[name], d)
+		case release.IsFeatureGate(d):
+			gates[name] = true
 		}
 	}
-	names := make([]string, 0, len(byFile))
-	for n := range byFile {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	var files []render.File
-	for _, name := range names {
-		docs := byFile[name]
+	for _, name := range sortedNames(requests) {
+		docs := requests[name]
 		if len(docs) == total[name] {
 			files = append(files, render.File{Path: name, Mode: 0o644, Data: m.Files[name]})
 			continue
 		}
 		var buf bytes.Buffer
 		for _, d := range docs {
-			y, err := yaml.Marshal(d.Object)
-			if err != nil {
+			buf.WriteString("---\n")
+			if err := render.EncodeDocument(&buf, d); err != nil {
 				return nil, fmt.Errorf("%s: %w", d.Source, err)
 			}
-			buf.WriteString("---\n")
-			buf.Write(y)
 		}
 		files = append(files, render.File{Path: name, Mode: 0o644, Data: buf.Bytes()})
 	}
+	for _, name := range sortedNames(gates) {
+		files = append(files, render.File{Path: release.ContextDir + "/" + name, Mode: 0o644, Data: m.Files[name]})
+	}
 	if meta, ok := m.Files[release.MetadataFile]; ok {
-		files = append(files, render.File{Path: release.MetadataFile, Mode: 0o644, Data: meta})
+		files = append(files, render.File{Path: release.ContextDir + "/" + release.MetadataFile, Mode: 0o644, Data: meta})
 	}
 	return files, nil
+}
+
+func topLevel(files []render.File) int {
+	n := 0
+	for _, f := range files {
+		if !strings.Contains(f.Path, "/") {
+			n++
+		}
+	}
+	return n
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }

@@ -1,31 +1,38 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 
+	"github.com/stsrender/stsrender/internal/fsguard"
 	"github.com/stsrender/stsrender/render"
 )
 
-// isRenderEntry accepts the entries a render writes at the top of OUT. An
-// existing OUT holding anything else is not replaced, so `-o .` can never
-// wipe a working tree.
-func isRenderEntry(e os.DirEntry) bool {
-	switch e.Name() {
-	case "manifests", "oidc", "iam", "s3":
-		return e.IsDir()
-	}
-	return false
-}
+// An output tree records what stsrender wrote into it in a listing file, so
+// that the next run can tell its own previous output from a user's files.
+// Only a tree whose every file is on that listing is replaced: a matching
+// name is not enough (a user's manifests/deployment.yaml looks like ours).
+const (
+	renderListing  = ".stsrender-render"
+	listingHeader  = "# files written by stsrender; a later run replaces this directory only while it holds nothing else\n"
+	maxListingSize = 16 << 20
+)
 
 // writeTree writes files into a temporary directory beside out and then
 // swaps it into place, so out is either the old tree or the new one, never a
-// mix, and is untouched when anything fails. An existing out is replaced only
-// when every entry in it is one replaceable accepts.
-func writeTree(out string, files []render.File, replaceable func(os.DirEntry) bool) error {
+// mix, and is untouched when anything fails. An existing out is replaced
+// only when it is empty or holds exactly a previous output (listed in
+// listing, a path relative to out).
+func writeTree(out string, files []render.File, listing string) error {
 	out = filepath.Clean(out)
-	if err := checkReplaceable(out, replaceable); err != nil {
+	if err := checkReplaceable(out, listing); err != nil {
 		return err
 	}
 	parent := filepath.Dir(out)
@@ -37,17 +44,28 @@ func writeTree(out string, files []render.File, replaceable func(os.DirEntry) bo
 		return fmt.Errorf("create temporary output: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	var names []string
 	for _, f := range files {
 		p := filepath.Join(tmp, filepath.FromSlash(f.Path))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
 		}
 		if err := os.WriteFile(p, f.Data, f.Mode); err != nil {
-			return err
+			return fmt.Errorf("write %s: %w", f.Path, err)
 		}
 		if err := os.Chmod(p, f.Mode); err != nil { // umask must not widen secrets
 			return err
 		}
+		names = append(names, f.Path)
+	}
+	sort.Strings(names)
+	list := listingHeader + strings.Join(names, "\n") + "\n"
+	listPath := filepath.Join(tmp, filepath.FromSlash(listing))
+	if err := os.MkdirAll(filepath.Dir(listPath), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(listPath, []byte(list), 0o644); err != nil {
+		return err
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
@@ -71,18 +89,51 @@ func writeTree(out string, files []render.File, replaceable func(os.DirEntry) bo
 	return nil
 }
 
-func checkReplaceable(out string, replaceable func(os.DirEntry) bool) error {
+// checkReplaceable walks out and refuses it unless every file is on the
+// listing of a previous run (or out is missing or empty).
+func checkReplaceable(out, listing string) error {
 	entries, err := os.ReadDir(out)
-	if os.IsNotExist(err) {
+	if errors.Is(err, fs.ErrNotExist) || err == nil && len(entries) == 0 {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("output %s: %w", out, err)
 	}
-	for _, e := range entries {
-		if !replaceable(e) {
-			return fmt.Errorf("output %s already holds %q, which stsrender does not write; choose an empty or new directory", out, e.Name())
+	listed, err := readListing(filepath.Join(out, filepath.FromSlash(listing)))
+	if err != nil {
+		return fmt.Errorf("output %s is not empty and holds no previous stsrender output (%s is missing or unreadable); choose an empty or new directory", out, listing)
+	}
+	listed[listing] = true
+	return filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(out, p)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			return nil
+		}
+		if !listed[rel] || !d.Type().IsRegular() {
+			return fmt.Errorf("output %s holds %q, which the previous stsrender run did not write; move it away or choose another directory", out, rel)
+		}
+		return nil
+	})
+}
+
+func readListing(path string) (map[string]bool, error) {
+	data, err := fsguard.ReadRegular(path, maxListingSize)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.HasPrefix(data, []byte(listingHeader)) {
+		return nil, errors.New("not a listing")
+	}
+	listed := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(data[len(listingHeader):]))
+	for sc.Scan() {
+		if line := sc.Text(); line != "" {
+			listed[line] = true
 		}
 	}
-	return nil
+	return listed, sc.Err()
 }

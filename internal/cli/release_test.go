@@ -39,19 +39,24 @@ func TestExtractAllAWS(t *testing.T) {
 	code, stdout, stderr := run(t, "extract", "--from", image, "--to", out)
 	require.Equal(t, 0, code, stderr)
 	assert.Empty(t, stdout)
-	assert.Contains(t, stderr, "extracted 7 CredentialsRequests (plus FeatureGates and release-metadata) in 10 files")
+	assert.Contains(t, stderr, "extracted 7 CredentialsRequests in 7 files from")
 	assert.Equal(t, []string{
+		".stsrender",
 		"0000_30_cluster-api_01_credentials-request.yaml",
 		"0000_30_machine-api-operator_00_credentials-request.yaml",
 		"0000_50_cloud-credential-operator_05-iam-ro-credentialsrequest.yaml",
-		"0000_50_cluster-config-api_featureGate-4-10-SelfManagedHA-Default.yaml",
-		"0000_50_cluster-config-api_featureGate-4-10-SelfManagedHA-TechPreviewNoUpgrade.yaml",
 		"0000_50_cluster-image-registry-operator_01-registry-credentials-request.yaml",
 		"0000_50_cluster-ingress-operator_00-ingress-credentials-request.yaml",
 		"0000_50_cluster-network-operator_02-cncc-credentials.yaml",
 		"0000_50_cluster-storage-operator_03_credentials_request_aws.yaml",
+	}, listDir(t, out), "the payload file names oc writes; the ConfigMap file is not written")
+	assert.Equal(t, []string{
+		"0000_50_cluster-config-api_featureGate-4-10-SelfManagedHA-Default.yaml",
+		"0000_50_cluster-config-api_featureGate-4-10-SelfManagedHA-TechPreviewNoUpgrade.yaml",
+		"files",
 		"release-metadata",
-	}, listDir(t, out), "payload file names; the ConfigMap file is not written, the FeatureGates and metadata are, for later renders")
+	}, listDir(t, filepath.Join(out, ".stsrender")), "what later renders need, where ccoctl never looks")
+	assertCcoctlReadable(t, out)
 
 	// The machine-api file held an Azure request too: only the AWS one is kept.
 	data, err := os.ReadFile(filepath.Join(out, "0000_30_machine-api-operator_00_credentials-request.yaml"))
@@ -76,7 +81,7 @@ func TestExtractIncluded(t *testing.T) {
 	ic := filepath.Join("..", "..", "examples", "quickstart", "install-config.yaml")
 	code, _, stderr := run(t, "extract", "--from", image, "--to", out, "--included", "--install-config", ic, "--explain")
 	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, stderr, "extracted 5 CredentialsRequests (plus FeatureGates and release-metadata) in 8 files")
+	assert.Contains(t, stderr, "extracted 5 CredentialsRequests in 5 files")
 	assert.Contains(t, stderr, "dropped CredentialsRequest openshift-cloud-credential-operator/openshift-image-registry")
 	assert.Contains(t, stderr, "disabled capabilities: ImageRegistry")
 	assert.NotContains(t, listDir(t, out), "0000_30_cluster-api_01_credentials-request.yaml", "no file when none of its documents is kept")
@@ -84,15 +89,53 @@ func TestExtractIncluded(t *testing.T) {
 	// Re-extracting replaces the directory; a directory with other files is refused.
 	code, _, stderr = run(t, "extract", "--from", image, "--to", out)
 	require.Equal(t, 0, code, stderr)
-	assert.Len(t, listDir(t, out), 10)
-	require.NoError(t, os.WriteFile(filepath.Join(out, "NOTES.md"), []byte("mine"), 0o644))
-	code, _, stderr = run(t, "extract", "--from", image, "--to", out)
+	assert.Len(t, listDir(t, out), 8)
+	assertCcoctlReadable(t, out)
+	for _, mine := range []string{"NOTES.md", "kustomization.yaml", ".stsrender/deployment.yaml"} {
+		require.NoError(t, os.WriteFile(filepath.Join(out, mine), []byte("mine"), 0o644))
+		code, _, stderr = run(t, "extract", "--from", image, "--to", out)
+		assert.Equal(t, 1, code)
+		assert.Contains(t, stderr, `holds "`+mine+`", which the previous stsrender run did not write`)
+		assert.FileExists(t, filepath.Join(out, mine), "a user's file is never deleted")
+		require.NoError(t, os.Remove(filepath.Join(out, mine)))
+	}
+	user := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(user, "kustomization.yaml"), []byte("resources: [deployment.yaml]\n"), 0o644))
+	code, _, stderr = run(t, "extract", "--from", image, "--to", user)
 	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, `already holds "NOTES.md"`)
+	assert.Contains(t, stderr, "is not empty and holds no previous stsrender output")
+	assert.FileExists(t, filepath.Join(user, "kustomization.yaml"))
 
 	code, _, stderr = run(t, "extract", "--from", image, "--to", out, "--install-config", ic)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "--install-config requires --included")
+}
+
+// assertCcoctlReadable checks the contract ccoctl needs of
+// --credentials-requests-dir: it decodes every top-level .yaml/.yml document
+// as a CredentialsRequest, without a kind check, and dereferences
+// spec.providerSpec (a nil pointer panic otherwise).
+func assertCcoctlReadable(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		ext := filepath.Ext(e.Name())
+		require.Contains(t, []string{".yaml", ".yml"}, ext, "only manifests at the top level: %s", e.Name())
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		require.NoError(t, err)
+		docs, err := render.ParseDocuments(e.Name(), data)
+		require.NoError(t, err)
+		require.NotEmpty(t, docs, e.Name())
+		for _, d := range docs {
+			assert.True(t, render.IsCredentialsRequest(d), "%s: %s is not a CredentialsRequest", d.Source, d.ID())
+			spec, _ := d.Object["spec"].(map[string]any)
+			assert.NotNil(t, spec["providerSpec"], "%s: %s has no spec.providerSpec", d.Source, d.ID())
+		}
+	}
 }
 
 func TestReleaseInfo(t *testing.T) {

@@ -56,7 +56,7 @@ openshift-install.`,
 			if err != nil {
 				return err
 			}
-			if err := writeTree(out, files, isRenderEntry); err != nil {
+			if err := writeTree(out, files, renderListing); err != nil {
 				return err
 			}
 			fmt.Fprintf(s.Err, "wrote %d files for %d CredentialsRequests to %s\n", len(files), len(result.Model.Roles), out)

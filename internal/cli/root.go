@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/stsrender/stsrender/internal/safetext"
 )
 
 // Streams are the process's standard streams.
@@ -31,6 +32,13 @@ func (e *exitError) Unwrap() error { return e.err }
 // Main runs stsrender with args and returns the process exit code. Errors are
 // printed once, newline-terminated, on stderr.
 func Main(ctx context.Context, args []string, s Streams) int {
+	// Names from registries, payloads and Git reach messages; a control
+	// character in one must not drive the reader's terminal. stdout stays
+	// raw in function mode: it is the ResourceList, which YAML escapes.
+	s.Err = safetext.Writer{W: s.Err}
+	if len(args) > 0 {
+		s.Out = safetext.Writer{W: s.Out}
+	}
 	cmd := newRootCommand(ctx, s)
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
