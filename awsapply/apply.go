@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrConflicts is returned by Apply when resources were left alone because
 // they are not owned by this cluster name.
 var ErrConflicts = errors.New("conflicting resources were left alone")
+
+// ErrLoosening is returned when an apply would loosen a trust policy and
+// Planner.AllowLoosening is not set.
+var ErrLoosening = errors.New("the update would loosen trust policies")
 
 // Apply executes a plan: the bucket, its distribution and objects, and the
 // provider in order, then the roles a few at a time. Resources in conflict
@@ -16,6 +21,17 @@ var ErrConflicts = errors.New("conflicting resources were left alone")
 // applied. Every step converges when re-run, so an interrupted apply
 // finishes on the next one.
 func (p *Planner) Apply(ctx context.Context, plan *Plan) error {
+	if !p.AllowLoosening {
+		var loosening []string
+		for _, c := range plan.Changes {
+			if len(c.Loosens) > 0 {
+				loosening = append(loosening, fmt.Sprintf("%s (%s)", c.Name, strings.Join(c.Loosens, "; ")))
+			}
+		}
+		if len(loosening) > 0 {
+			return fmt.Errorf("%w: %s; nothing was changed. Someone tightened these trust policies in AWS: keep their restrictions by adding them to the config, or review and re-run with --allow-trust-loosening", ErrLoosening, strings.Join(loosening, ", "))
+		}
+	}
 	var roles []*Change
 	for _, c := range plan.Changes {
 		if c.Kind == KindRole {

@@ -192,6 +192,50 @@ func TestDriftIsReportedAndRepaired(t *testing.T) {
 	require.NoError(t, p.Verify(ctx, nil))
 }
 
+// TestTightenedTrustIsNotLoosenedSilently: an admin added an aud condition
+// and a Deny to an owned role's trust policy. plan says the update would
+// loosen it, apply refuses without making any call, and only
+// AllowLoosening replaces it.
+func TestTightenedTrustIsNotLoosenedSilently(t *testing.T) {
+	requireMoto(t)
+	px := newProxy(t)
+	m := testModel(t, 2, nil)
+	p := newPlanner(t, px, m)
+	ctx := context.Background()
+	plan, err := p.Plan(ctx)
+	require.NoError(t, err)
+	require.NoError(t, p.Apply(ctx, plan))
+	role := m.Roles[0]
+	trust := compactJSON(&role.TrustPolicy)
+	host := strings.TrimPrefix(m.Issuer.URL, "https://")
+	tightened := strings.Replace(trust, `"StringEquals":{`, `"StringEquals":{"`+host+`:aud":"openshift",`, 1)
+	tightened = strings.TrimSuffix(tightened, `]}`) + `,{"Effect":"Deny","Principal":"*","Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringNotEquals":{"aws:SourceVpc":"vpc-1"}}}]}`
+	require.NotEqual(t, trust, tightened)
+	_, err = p.Clients.IAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(role.Name), PolicyDocument: aws.String(tightened)})
+	require.NoError(t, err)
+
+	plan, err = p.Plan(ctx)
+	require.NoError(t, err)
+	var text strings.Builder
+	plan.WriteText(&text)
+	assert.Contains(t, text.String(), "LOOSENS the trust policy: removes the Deny statement on sts:AssumeRoleWithWebIdentity")
+	assert.Contains(t, text.String(), "LOOSENS the trust policy: removes the condition StringEquals "+host+":aud")
+
+	px.reset()
+	err = p.Apply(ctx, plan)
+	require.ErrorIs(t, err, ErrLoosening)
+	assert.Contains(t, err.Error(), role.Name)
+	assert.Contains(t, err.Error(), "--allow-trust-loosening")
+	_, mutating := px.counts()
+	assert.Empty(t, mutating, "nothing was changed")
+
+	p.AllowLoosening = true
+	require.NoError(t, p.Apply(ctx, plan))
+	again, err := p.Plan(ctx)
+	require.NoError(t, err)
+	assert.False(t, again.HasChanges())
+}
+
 func TestForeignRoleIsAConflictUntilAdopted(t *testing.T) {
 	requireMoto(t)
 	px := newProxy(t)

@@ -51,6 +51,10 @@ type Change struct {
 	// Notes report what is left alone, such as inline policies stsrender
 	// did not write.
 	Notes []string `json:"notes,omitempty"`
+	// Loosens says how the trust-policy update would let more principals
+	// assume the role than the policy in AWS does (see trustLoosening).
+	// Apply refuses it unless Planner.AllowLoosening.
+	Loosens []string `json:"loosens,omitempty"`
 
 	steps []step
 }
@@ -112,6 +116,9 @@ func (p *Plan) WriteText(w io.Writer) {
 		for _, n := range c.Notes {
 			fmt.Fprintf(w, "      note: %s\n", n)
 		}
+		for _, l := range c.Loosens {
+			fmt.Fprintf(w, "      LOOSENS the trust policy: %s\n", l)
+		}
 	}
 	var parts []string
 	for _, a := range []Action{Create, Update, Delete, NoChange, Conflict} {
@@ -149,6 +156,9 @@ type Planner struct {
 	Concurrency int
 	// Log receives progress of an apply or delete.
 	Log io.Writer
+	// AllowLoosening lets apply replace trust policies whose update would
+	// loosen them (Change.Loosens).
+	AllowLoosening bool
 }
 
 // Plan reads the current state and compares it with the model. It makes

@@ -59,6 +59,11 @@ func (p *Planner) planRole(ctx context.Context, r render.Role) (*Change, error) 
 	if same, err := samePolicy(current, trust); err != nil {
 		return nil, err
 	} else if !same {
+		loosens, err := trustLoosening(current, trust)
+		if err != nil {
+			return nil, err
+		}
+		c.Loosens = loosens
 		c.diff("trust policy", current, trust, func(ctx context.Context) error {
 			return untilPropagated(ctx, p.Retry, func() error {
 				_, err := p.Clients.IAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(r.Name), PolicyDocument: aws.String(trust)})

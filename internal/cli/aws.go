@@ -18,10 +18,11 @@ import (
 
 // awsFlags are shared by plan, apply and delete.
 type awsFlags struct {
-	configFile string
-	adopt      bool
-	yes        bool
-	output     string
+	configFile     string
+	adopt          bool
+	yes            bool
+	output         string
+	allowLoosening bool
 }
 
 // planner renders the config and connects to AWS with the standard
@@ -39,7 +40,7 @@ func (f *awsFlags) planner(ctx context.Context, s Streams) (*awsapply.Planner, e
 	if err != nil {
 		return nil, err
 	}
-	return &awsapply.Planner{Clients: clients, Model: result.Model, Adopt: f.adopt, Log: s.Err}, nil
+	return &awsapply.Planner{Clients: clients, Model: result.Model, Adopt: f.adopt, AllowLoosening: f.allowLoosening, Log: s.Err}, nil
 }
 
 func newPlanCommand(s Streams) *cobra.Command {
@@ -87,6 +88,9 @@ func newApplyCommand(s Streams) *cobra.Command {
 it refuses), and applies it: bucket, issuer documents, OIDC provider, roles. It
 converges: drift is repaired and a second apply makes no mutating call. Resources
 of our names that are not tagged as owned are left alone unless --adopt.
+A trust-policy update that would loosen what an admin tightened in AWS (a Deny
+or a condition removed, a value admitted, a principal widened; plan marks it
+LOOSENS) is refused unless --allow-trust-loosening.
 
 It ends by reading the issuer documents back anonymously and checking that every
 role's trust policy names the provider.`,
@@ -111,6 +115,7 @@ role's trust policy names the provider.`,
 		},
 	}
 	f.register(cmd, true)
+	cmd.Flags().BoolVar(&f.allowLoosening, "allow-trust-loosening", false, "replace trust policies even where plan says the update LOOSENS them")
 	return cmd
 }
 

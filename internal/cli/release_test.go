@@ -156,6 +156,20 @@ func TestReleaseInfo(t *testing.T) {
 	assert.Equal(t, 7, info.AWSCredentialsRequests)
 }
 
+func TestReleaseInfoPullSecretErrorsNameTheFlag(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "auth.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"auths": "s3cret"`), 0o600))
+	code, _, stderr := run(t, "release", "info", "--pull-secret", bad, "127.0.0.1:1/ocp/release@sha256:"+strings.Repeat("a", 64))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "--pull-secret "+bad)
+	assert.NotContains(t, stderr, "spec.release.pullSecretFile", "the user typed a flag, not a config")
+	assert.NotContains(t, stderr, "s3cret")
+
+	// Local sources need no credentials: the pull secret is not read.
+	code, _, stderr = run(t, "release", "info", "--pull-secret", filepath.Join(t.TempDir(), "missing.json"), exampleImage(t))
+	assert.Equal(t, 0, code, stderr)
+}
+
 func TestRenderFromImage(t *testing.T) {
 	image := exampleImage(t)
 	cfg := writeConfig(t, strings.Replace(baseConfig, "    manifestsDir: @REQUESTS@\n",
