@@ -56,6 +56,8 @@ update:
 
 fuzz:
 	go test ./render -run '^$$' -fuzz FuzzParseCredentialsRequests -fuzztime 60s
+	go test ./fn -run '^$$' -fuzz FuzzParseConfig -fuzztime 60s
+	go test ./release -run '^$$' -fuzz FuzzLayerReader -fuzztime 60s
 
 image:
 	docker build --build-arg VERSION=$(VERSION) -t stsrender:$(VERSION) .
