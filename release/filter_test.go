@@ -171,6 +171,11 @@ func TestInclusionValidate(t *testing.T) {
 	}
 }
 
+func TestParseInstallConfigRejectsDuplicateKeys(t *testing.T) {
+	_, err := ParseInstallConfig("install-config.yaml", []byte("apiVersion: v1\nfeatureSet: Default\nplatform: {aws: {}}\nfeatureSet: TechPreviewNoUpgrade\n"))
+	assert.ErrorContains(t, err, `"featureSet" already set in map`)
+}
+
 func TestParseInstallConfig(t *testing.T) {
 	in, err := ParseInstallConfig("ic.yaml", []byte("apiVersion: v1\nfeatureSet: TechPreviewNoUpgrade\ncapabilities:\n  baselineCapabilitySet: None\n  additionalEnabledCapabilities: [CloudCredential]\nplatform:\n  aws: {region: us-east-1}\n"))
 	require.NoError(t, err)

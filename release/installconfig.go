@@ -1,6 +1,7 @@
 package release
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"sigs.k8s.io/yaml"
@@ -20,7 +21,13 @@ type InstallConfig struct {
 // stsrender renders AWS credentials only.
 func ParseInstallConfig(file string, data []byte) (Inclusion, error) {
 	var ic InstallConfig
-	if err := yaml.Unmarshal(data, &ic); err != nil {
+	// Strict about duplicate keys (a second featureSet must not win
+	// silently), lenient about the many fields read elsewhere.
+	jsonData, err := yaml.YAMLToJSONStrict(data)
+	if err != nil {
+		return Inclusion{}, fmt.Errorf("%s: %w", file, err)
+	}
+	if err := json.Unmarshal(jsonData, &ic); err != nil {
 		return Inclusion{}, fmt.Errorf("%s: %w", file, err)
 	}
 	if ic.APIVersion != "v1" {

@@ -128,6 +128,20 @@ func TestRenderRefusesForeignOutputDir(t *testing.T) {
 	require.Equal(t, 0, code, "only its own files: replaced: %s", stderr)
 }
 
+func TestRenderReadsOnlyRegularFiles(t *testing.T) {
+	for _, cfg := range []string{
+		strings.Replace(baseConfig, "@KEYS@/primary.pub", "/dev/zero", 1),
+		baseConfig + "    installConfig: /dev/zero\n",
+	} {
+		code, _, stderr := run(t, "render", "-f", writeConfig(t, cfg), "-o", filepath.Join(t.TempDir(), "out"))
+		assert.Equal(t, 1, code)
+		assert.Contains(t, stderr, "/dev/zero is not a regular file (a device)")
+	}
+	code, _, stderr := run(t, "render", "-f", "/dev/zero", "-o", filepath.Join(t.TempDir(), "out"))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "read config: /dev/zero is not a regular file (a device)")
+}
+
 func TestExplainEscapesControlCharacters(t *testing.T) {
 	dir := t.TempDir()
 	evil := "0000_50_evil\x1b]0;owned\x07.yaml"
