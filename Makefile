@@ -35,8 +35,12 @@ demo: $(STSRENDER) $(KUSTOMIZE)
 	@PATH="$(BIN):$$PATH" STSRENDER_CACHE_DIR="$${STSRENDER_CACHE_DIR:-$(CURDIR)/bin/cache}" \
 		$(KUSTOMIZE) build --enable-alpha-plugins --enable-exec examples/quickstart
 
+# go test hides what a passing package printed, so the missing AWS stand-in
+# is reported here, before and after the run, where it shows.
 test: $(KUSTOMIZE)
+	@hack/check-moto
 	KUSTOMIZE="$(KUSTOMIZE)" go test -count=1 ./...
+	@hack/check-moto
 
 # The data race detector needs cgo (a C compiler), which make test does not.
 race: $(KUSTOMIZE)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -131,7 +132,7 @@ func ParseConfig(file string, data []byte, baseDir string) (*STSCredentials, err
 	var cfg STSCredentials
 	dec := json.NewDecoder(bytes.NewReader(jsonData))
 	if err := dec.Decode(&cfg); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, fmt.Errorf("%s: %w", file, decodeError(err))
 	}
 	cfg.files = Files{baseDir: baseDir}
 	cfg.Default()
@@ -139,6 +140,59 @@ func ParseConfig(file string, data []byte, baseDir string) (*STSCredentials, err
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	return &cfg, nil
+}
+
+// decodeError rewrites encoding/json's type errors, which name Go types
+// ("cannot unmarshal number into Go struct field AWSSpec.spec.aws.accountID
+// of type string"), into the config's own terms.
+func decodeError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if !errors.As(err, &typeErr) {
+		return err
+	}
+	field := typeErr.Field
+	if field == "" {
+		field = "config"
+	}
+	msg := fmt.Sprintf("%s: expected %s, found %s", field, describeKind(typeErr.Type), describeJSON(typeErr.Value))
+	if typeErr.Type.Kind() == reflect.String && (typeErr.Value == "number" || typeErr.Value == "bool") {
+		msg += ` (quote it: YAML reads 123456789012 as a number and yes/true as a boolean; write "123456789012")`
+	}
+	return errors.New(msg)
+}
+
+func describeKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "a mapping"
+	case reflect.Pointer:
+		return describeKind(t.Elem())
+	default:
+		return "a number"
+	}
+}
+
+func describeJSON(value string) string {
+	switch value {
+	case "string":
+		return "a string"
+	case "number":
+		return "a number"
+	case "bool":
+		return "a boolean"
+	case "array":
+		return "a list"
+	case "object":
+		return "a mapping"
+	default:
+		return value
+	}
 }
 
 // Default fills in optional fields.

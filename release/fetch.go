@@ -51,6 +51,13 @@ type Client struct {
 	// Timeouts bound every network step with a registry; zero fields take
 	// the defaults.
 	Timeouts Timeouts
+	// Revalidate asks the registry (or a mirror) for the manifest even when
+	// the payload is cached, so that an answer says the registry holds the
+	// release (release info); renders trust a digest-keyed cache instead.
+	Revalidate bool
+	// Offline never contacts a registry: digest references are answered
+	// from the cache or not at all.
+	Offline bool
 }
 
 // Fetch returns the payload of a release image. ref is a registry reference
@@ -67,8 +74,24 @@ func (c *Client) Fetch(ctx context.Context, ref string) (*Payload, error) {
 		}
 		return c.readPayload(img)
 	default:
+		if err := notALocalPath(ref); err != nil {
+			return nil, err
+		}
 		return c.fetchRemote(ctx, ref)
 	}
+}
+
+// notALocalPath catches a local layout or archive given without its
+// prefix: as a registry reference it would be looked up on Docker Hub.
+func notALocalPath(ref string) error {
+	info, err := os.Stat(ref)
+	if err != nil {
+		return nil
+	}
+	if info.IsDir() {
+		return fmt.Errorf("%q is a local directory, not a registry reference: write %s%s for an OCI image layout", ref, OCILayoutPrefix, ref)
+	}
+	return fmt.Errorf("%q is a local file, not a registry reference: write %s%s for a docker save tarball", ref, DockerArchivePrefix, ref)
 }
 
 func (c *Client) platform() v1.Platform {
@@ -86,7 +109,11 @@ func (c *Client) cached(digest string) *Payload {
 	if c.Cache == nil {
 		return nil
 	}
-	return c.Cache.Get(c.key(digest))
+	p := c.Cache.Get(c.key(digest))
+	if p != nil {
+		p.FromCache = true
+	}
+	return p
 }
 
 // store caches a verified payload. A cache that cannot be written (a
@@ -208,9 +235,20 @@ func (c *Client) fetchRemote(ctx context.Context, ref string) (*Payload, error) 
 	}
 	if digestRef, ok := parsed.(name.Digest); ok {
 		if p := c.cached(digestRef.DigestStr()); p != nil {
+			if c.Revalidate && !c.Offline {
+				if err := c.headDigest(digestRef, nameOpts, opts); err != nil {
+					return nil, err
+				}
+			}
 			return p, nil
 		}
+		if c.Offline {
+			return nil, fmt.Errorf("%s is not in the release cache; run without --offline to pull it", ref)
+		}
 		return c.pullDigest(digestRef, nameOpts, opts)
+	}
+	if c.Offline {
+		return nil, fmt.Errorf("%s is a tag: only the registry can resolve it, so --offline needs a digest reference (…@sha256:…)", ref)
 	}
 	c.warn("release image %s is referenced by tag; pin it by digest (@sha256:…) so every render of this commit uses the same release", ref)
 	head, err := remote.Head(parsed, opts...)
@@ -246,6 +284,19 @@ func (c *Client) pullDigest(ref name.Digest, nameOpts []name.Option, opts []remo
 		return p, c.store(ref.DigestStr(), p)
 	}
 	return nil, fmt.Errorf("pull release image: %w", errors.Join(errs...))
+}
+
+// headDigest confirms that a mirror or the source serves the manifest.
+func (c *Client) headDigest(ref name.Digest, nameOpts []name.Option, opts []remote.Option) error {
+	var errs []error
+	for _, candidate := range c.candidates(ref, nameOpts) {
+		if _, err := remote.Head(candidate, opts...); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", candidate, err))
+			continue
+		}
+		return nil
+	}
+	return fmt.Errorf("the payload is cached, but no registry serves the release now (--offline answers from the cache alone): %w", errors.Join(errs...))
 }
 
 // candidates lists the mirrors of ref's repository, then ref itself.

@@ -42,6 +42,8 @@ type Payload struct {
 	// bytes: release-metadata and every manifest file that holds a
 	// CredentialsRequest or FeatureGate.
 	Files map[string][]byte `json:"files"`
+	// FromCache is set when the payload was read from the cache.
+	FromCache bool `json:"-"`
 }
 
 // Manifests parses the payload files.

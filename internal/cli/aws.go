@@ -57,6 +57,9 @@ Exit status: 0 no changes, 2 changes (or conflicts), 1 error.
 Credentials come from the standard AWS chain; AWS_ENDPOINT_URL is honoured.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(f.output, "text", "json"); err != nil {
+				return err
+			}
 			p, err := f.planner(cmd.Context(), s)
 			if err != nil {
 				return err
@@ -208,15 +211,11 @@ func (f *awsFlags) register(cmd *cobra.Command, withYes bool) {
 }
 
 func writePlan(s Streams, plan *awsapply.Plan, output string) error {
-	switch output {
-	case "json":
+	if output == "json" {
 		return plan.WriteJSON(s.Out)
-	case "text", "":
-		plan.WriteText(s.Out)
-		return nil
-	default:
-		return fmt.Errorf("--output %q: use text or json", output)
 	}
+	plan.WriteText(s.Out)
+	return nil
 }
 
 // confirm asks on a terminal; without one it refuses unless --yes.

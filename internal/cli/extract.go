@@ -21,6 +21,9 @@ type releaseFlags struct {
 	insecure   bool
 	allLayers  bool
 	platform   string
+	// revalidate and offline are release info's: it answers whether the
+	// registry holds a release, so by default it asks even when cached.
+	revalidate, offline bool
 }
 
 func (f *releaseFlags) register(cmd *cobra.Command) {
@@ -43,6 +46,7 @@ func (f *releaseFlags) fetch(ctx context.Context, s Streams, ref string) (*relea
 	if err != nil {
 		return nil, err
 	}
+	client.Revalidate, client.Offline = f.revalidate, f.offline
 	return client.Fetch(ctx, ref)
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -27,7 +28,15 @@ func runFunction(ctx context.Context, s Streams) error {
 		AllowApply: fn.AllowedAccounts(os.Getenv(fn.AllowApplyEnv)),
 	}
 	in := &cappedReader{r: s.In, left: maxFunctionInput}
-	return framework.Execute(p, &kio.ByteReadWriter{Reader: in, Writer: s.Out, KeepReaderAnnotations: true})
+	// The ResourceList goes out only when the whole run succeeded: a failed
+	// function prints nothing on stdout, so nothing downstream (kustomize,
+	// an Argo CD plugin with prune) can mistake half an answer for one.
+	var out bytes.Buffer
+	if err := framework.Execute(p, &kio.ByteReadWriter{Reader: in, Writer: &out, KeepReaderAnnotations: true}); err != nil {
+		return err
+	}
+	_, err := s.Out.Write(out.Bytes())
+	return err
 }
 
 // maxFunctionInput bounds the ResourceList read from kustomize: the whole

@@ -144,7 +144,8 @@ func TestReleaseInfo(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "version:  4.22.0")
 	assert.Contains(t, stdout, "CredentialsRequests: 9 (7 for AWS)")
-	assert.Contains(t, stdout, "<- release-manifests/ (the only layer downloaded)")
+	assert.Contains(t, stdout, "source:   local image\n")
+	assert.Contains(t, stdout, "<- release-manifests/ (the only layer read)")
 	assert.True(t, strings.HasPrefix(strings.Split(stdout, "\n")[1], "digest:   sha256:"))
 
 	code, stdout, stderr = run(t, "release", "info", image, "-o", "json")

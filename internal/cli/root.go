@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/stsrender/stsrender/internal/safetext"
@@ -56,6 +57,29 @@ func Main(ctx context.Context, args []string, s Streams) int {
 	return 1
 }
 
+// unknownCommand rejects a mistyped subcommand with the closest ones.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if suggestions := cmd.SuggestionsFor(args[0]); len(suggestions) > 0 {
+		msg += fmt.Sprintf("; did you mean %s?", strings.Join(suggestions, " or "))
+	}
+	return errors.New(msg + " (stsrender --help lists the commands)")
+}
+
+// checkOutput rejects an output format a command does not write, instead
+// of silently printing another one.
+func checkOutput(format string, allowed ...string) error {
+	for _, a := range allowed {
+		if format == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("--output %q: use %s", format, strings.Join(allowed, " or "))
+}
+
 func newRootCommand(ctx context.Context, s Streams) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "stsrender",
@@ -70,7 +94,7 @@ writes one on stdout (kustomize exec or container mode, kpt). The subcommands do
 the same work from the command line.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Args:          cobra.NoArgs,
+		Args:          unknownCommand,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f, ok := s.In.(*os.File); ok && isTerminal(f) {
 				// A person typed `stsrender`: waiting for a ResourceList would look like a hang.
@@ -80,6 +104,7 @@ the same work from the command line.`,
 			return runFunction(cmd.Context(), s)
 		},
 	}
+	root.SuggestionsMinimumDistance = 2
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
