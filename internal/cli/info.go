@@ -71,10 +71,8 @@ network call.`,
 				if flags.offline {
 					source = "cache only (--offline: the registry was not asked)"
 				}
-				if !release.NeedsCredentials(args[0]) {
-					source = "local image, payload from the cache"
-				}
-			} else if !release.NeedsCredentials(args[0]) {
+			}
+			if !release.NeedsCredentials(args[0]) {
 				info.Source, source = "local", "local image"
 			}
 			for _, d := range m.Documents {
