@@ -302,7 +302,8 @@ func TestDeleteRemovesOnlyOwnedResources(t *testing.T) {
 
 	err = p.Delete(ctx, plan)
 	require.Error(t, err, "a kept bucket is a failure of delete")
-	assert.Contains(t, err.Error(), "holds objects stsrender does not own (notes.txt)")
+	assert.Contains(t, err.Error(), "bucket "+m.Bucket.Name+" kept: it holds objects stsrender does not own: notes.txt")
+	assert.Equal(t, 1, strings.Count(err.Error(), "kept"), "said once")
 
 	_, err = p.Clients.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("someone-elses-role")})
 	assert.NoError(t, err, "the untagged role survives")

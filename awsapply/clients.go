@@ -3,6 +3,7 @@ package awsapply
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // Clients are the AWS API clients the applier uses.
@@ -33,6 +35,8 @@ type ClientOptions struct {
 	MaxAttempts int
 	// MaxBackoff of the SDK's standard retryer (default 20 s).
 	MaxBackoff time.Duration
+	// Log receives one line per retry once a call has been retried twice.
+	Log io.Writer
 }
 
 // NewClients loads the standard AWS configuration chain (environment,
@@ -56,8 +60,10 @@ func NewClients(ctx context.Context, region string, opts ClientOptions) (*Client
 				o.MaxBackoff = opts.MaxBackoff
 				// A retry quota would turn a burst of throttling into failures.
 				o.RateLimiter = ratelimit.None
+				o.Retryables = append([]retry.IsErrorRetryable{notRetryable}, o.Retryables...)
 			})
-		}))
+		}),
+		config.WithAPIOptions([]func(*middleware.Stack) error{retryReporter{log: opts.Log, maxAttempts: opts.MaxAttempts}.register}))
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}

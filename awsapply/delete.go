@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -35,7 +36,7 @@ func (p *Planner) PlanDelete(ctx context.Context) (*Plan, error) {
 	if provider != nil {
 		plan.Changes = append(plan.Changes, provider)
 	}
-	if p.Model.Bucket.Private {
+	if p.Model.Bucket.Private || p.FindByTag {
 		dist, err := p.planDeleteDistribution(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("plan distribution deletion: %w", err)
@@ -67,7 +68,7 @@ func (p *Planner) Delete(ctx context.Context, plan *Plan) error {
 	}
 	for _, c := range plan.Changes {
 		if c.Action == Conflict && c.Kind == KindBucket {
-			errs = append(errs, fmt.Errorf("bucket %s kept: %s", c.Name, c.Reason))
+			errs = append(errs, fmt.Errorf("bucket %s kept: it %s", c.Name, c.Reason))
 		}
 	}
 	return errors.Join(errs...)
@@ -78,8 +79,8 @@ func (p *Planner) notOwnedReason() string {
 }
 
 func (p *Planner) rolePath() string {
-	if len(p.Model.Roles) > 0 {
-		return p.Model.Roles[0].Path
+	if p.Model.RolePath != "" {
+		return p.Model.RolePath
 	}
 	return "/"
 }
@@ -133,6 +134,7 @@ func (p *Planner) planDeleteRoles(ctx context.Context) ([]*Change, error) {
 			out = append(out, c)
 		}
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 
@@ -163,6 +165,9 @@ func (p *Planner) deleteRole(name string) step {
 }
 
 func (p *Planner) planDeleteProvider(ctx context.Context) (*Change, error) {
+	if p.FindByTag {
+		return p.planDeleteProviderByTag(ctx)
+	}
 	arn := p.Model.OIDCProvider.ARN
 	out, err := p.Clients.IAM.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(arn)})
 	if isNotFound(err) {
@@ -181,6 +186,33 @@ func (p *Planner) planDeleteProvider(ctx context.Context) (*Change, error) {
 		return err
 	}}
 	return c, nil
+}
+
+// planDeleteProviderByTag finds the provider as ccoctl does, by the
+// ownership tag, for a deletion that does not know the issuer URL.
+func (p *Planner) planDeleteProviderByTag(ctx context.Context) (*Change, error) {
+	list, err := p.Clients.IAM.ListOpenIDConnectProviders(ctx, &iam.ListOpenIDConnectProvidersInput{})
+	if err != nil {
+		return nil, err
+	}
+	for _, entry := range list.OpenIDConnectProviderList {
+		arn := deref(entry.Arn)
+		out, err := p.Clients.IAM.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(arn)})
+		if isNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !p.owned(iamTagMap(out.Tags)) {
+			continue
+		}
+		return &Change{Kind: KindProvider, Name: arn, Action: Delete, steps: []step{func(ctx context.Context) error {
+			_, err := p.Clients.IAM.DeleteOpenIDConnectProvider(ctx, &iam.DeleteOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(arn)})
+			return err
+		}}}, nil
+	}
+	return nil, nil
 }
 
 func (p *Planner) planDeleteBucket(ctx context.Context) ([]*Change, error) {
@@ -231,7 +263,7 @@ func (p *Planner) planDeleteBucket(ctx context.Context) ([]*Change, error) {
 	}
 	if len(foreign) > 0 {
 		bucket.Action = Conflict
-		bucket.Reason = fmt.Sprintf("holds objects stsrender does not own (%s); the bucket is kept", strings.Join(foreign, ", "))
+		bucket.Reason = fmt.Sprintf("holds objects stsrender does not own: %s", strings.Join(foreign, ", "))
 		return append(out, bucket), nil
 	}
 	bucket.steps = []step{func(ctx context.Context) error {

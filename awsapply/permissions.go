@@ -1,8 +1,16 @@
 package awsapply
 
+import (
+	"fmt"
+
+	"github.com/stsrender/stsrender/render"
+)
+
 // MinimumPolicy is the least IAM policy apply, verify and delete need for a
-// public-bucket cluster (README.md lists the same actions). The tests run
-// apply and delete as a user holding exactly this policy.
+// public-bucket cluster (README.md lists the same actions), for any cluster
+// name; ScopedPolicy narrows it to one. The tests run apply and delete as a
+// user holding exactly this policy. iam:ListOpenIDConnectProviders is for
+// delete --name, which finds the provider by its tag.
 const MinimumPolicy = `{
   "Version": "2012-10-17",
   "Statement": [
@@ -16,7 +24,7 @@ const MinimumPolicy = `{
     ], "Resource": "*"},
     {"Effect": "Allow", "Action": [
       "iam:GetOpenIDConnectProvider", "iam:CreateOpenIDConnectProvider", "iam:TagOpenIDConnectProvider",
-      "iam:AddClientIDToOpenIDConnectProvider", "iam:DeleteOpenIDConnectProvider",
+      "iam:AddClientIDToOpenIDConnectProvider", "iam:DeleteOpenIDConnectProvider", "iam:ListOpenIDConnectProviders",
       "iam:GetRole", "iam:CreateRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole",
       "iam:ListRoles", "iam:ListRoleTags", "iam:ListRolePolicies", "iam:GetRolePolicy",
       "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:DeleteRole",
@@ -24,3 +32,59 @@ const MinimumPolicy = `{
     ], "Resource": "*"}
   ]
 }`
+
+// ScopedPolicy is the least IAM policy for one cluster: MinimumPolicy with
+// each statement limited to what the model's cluster touches (its bucket
+// and the two issuer documents, its provider, roles named "<name>-*" under
+// its role path), plus the CloudFront actions for a private bucket. The
+// actions that IAM does not scope to a resource (ListRoles,
+// GetCallerIdentity, CloudFront's lists) keep "*".
+func ScopedPolicy(m *render.Model) ([]byte, error) {
+	p := m.Partition.ID
+	bucket := fmt.Sprintf("arn:%s:s3:::%s", p, m.Bucket.Name)
+	rolePath := m.RolePath
+	if rolePath == "" {
+		rolePath = "/"
+	}
+	rolesUnderPath := fmt.Sprintf("arn:%s:iam::%s:role%s", p, m.AccountID, rolePath)
+	doc := render.PolicyDocument{Version: render.PolicyVersion, Statement: []render.Statement{
+		{Effect: "Allow", Action: []string{"sts:GetCallerIdentity", "iam:ListRoles"}, Resource: "*"},
+		{Effect: "Allow", Action: []string{
+			"s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket",
+			"s3:GetBucketTagging", "s3:PutBucketTagging",
+			"s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock",
+			"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:PutBucketOwnershipControls",
+		}, Resource: bucket},
+		{Effect: "Allow", Action: []string{"s3:GetObject", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject"},
+			Resource: []string{bucket + "/" + render.DiscoveryKey, bucket + "/" + render.JWKSKey}},
+		// delete reads the tags of every object, to keep a bucket holding
+		// someone else's.
+		{Effect: "Allow", Action: []string{"s3:GetObjectTagging"}, Resource: bucket + "/*"},
+		{Effect: "Allow", Action: []string{
+			"iam:GetOpenIDConnectProvider", "iam:CreateOpenIDConnectProvider", "iam:TagOpenIDConnectProvider",
+			"iam:AddClientIDToOpenIDConnectProvider", "iam:DeleteOpenIDConnectProvider",
+		}, Resource: m.OIDCProvider.ARN},
+		{Effect: "Allow", Action: []string{
+			"iam:GetRole", "iam:CreateRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole",
+			"iam:ListRolePolicies", "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:DeleteRole",
+			"iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary",
+		}, Resource: rolesUnderPath + m.Name + "-*"},
+		// delete reads the tags of every role under the path to find the
+		// cluster's roles whose CredentialsRequest is gone.
+		{Effect: "Allow", Action: []string{"iam:ListRoleTags"}, Resource: rolesUnderPath + "*"},
+	}}
+	if m.Bucket.Private {
+		cf := fmt.Sprintf("arn:%s:cloudfront::%s:", p, m.AccountID)
+		doc.Statement = append(doc.Statement,
+			render.Statement{Effect: "Allow", Action: []string{"cloudfront:ListDistributions", "cloudfront:ListOriginAccessControls"}, Resource: "*"},
+			render.Statement{Effect: "Allow", Action: []string{
+				"cloudfront:CreateDistribution", "cloudfront:CreateDistributionWithTags", "cloudfront:GetDistribution", "cloudfront:GetDistributionConfig",
+				"cloudfront:UpdateDistribution", "cloudfront:DeleteDistribution", "cloudfront:TagResource", "cloudfront:ListTagsForResource",
+			}, Resource: cf + "distribution/*"},
+			render.Statement{Effect: "Allow", Action: []string{
+				"cloudfront:CreateOriginAccessControl", "cloudfront:GetOriginAccessControl", "cloudfront:DeleteOriginAccessControl",
+			}, Resource: cf + "origin-access-control/*"},
+		)
+	}
+	return render.MarshalIndented(doc)
+}

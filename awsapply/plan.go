@@ -126,6 +126,9 @@ func (p *Plan) WriteText(w io.Writer) {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[a], a))
 		}
 	}
+	if len(parts) == 0 {
+		parts = append(parts, "nothing to do: no resource of this cluster exists")
+	}
 	fmt.Fprintf(w, "Summary: %s\n", strings.Join(parts, ", "))
 }
 
@@ -159,6 +162,10 @@ type Planner struct {
 	// AllowLoosening lets apply replace trust policies whose update would
 	// loosen them (Change.Loosens).
 	AllowLoosening bool
+	// FindByTag makes a deletion find the OIDC provider and a CloudFront
+	// distribution by the ownership tag, as ccoctl does, for a model from
+	// render.Identity that knows the name but not the issuer.
+	FindByTag bool
 }
 
 // Plan reads the current state and compares it with the model. It makes
@@ -208,7 +215,7 @@ func (p *Planner) Plan(ctx context.Context) (*Plan, error) {
 func (p *Planner) checkAccount(ctx context.Context) error {
 	out, err := p.Clients.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return fmt.Errorf("check AWS credentials: %w", err)
+		return fmt.Errorf("check AWS credentials: %w", explainUnreachable(err))
 	}
 	if out.Account == nil || *out.Account != p.Model.AccountID {
 		return fmt.Errorf("the AWS credentials are for account %s but spec.aws.accountID is %s; use credentials of that account", deref(out.Account), p.Model.AccountID)
@@ -279,4 +286,13 @@ func compactJSON(doc *render.PolicyDocument) string {
 		return fmt.Sprintf("(unprintable: %v)", err)
 	}
 	return string(b)
+}
+
+// CallerAccount is the AWS account of the clients' credentials.
+func CallerAccount(ctx context.Context, c *Clients) (string, error) {
+	out, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("check AWS credentials: %w", explainUnreachable(err))
+	}
+	return deref(out.Account), nil
 }

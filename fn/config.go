@@ -267,11 +267,11 @@ func (c *STSCredentials) Confine(root string) error {
 	return nil
 }
 
-// Params converts the config into render parameters, reading the public
-// keys it names.
-func (c *STSCredentials) Params() (render.Params, error) {
+// IdentityParams are the render parameters that name the cluster's AWS
+// resources, without reading any file: enough for render.Identity.
+func (c *STSCredentials) IdentityParams() render.Params {
 	s := c.Spec
-	p := render.Params{
+	return render.Params{
 		Name:                   s.Name,
 		AccountID:              s.AWS.AccountID,
 		Region:                 s.AWS.Region,
@@ -282,6 +282,13 @@ func (c *STSCredentials) Params() (render.Params, error) {
 		PrivateBucket:          s.OIDC.PrivateBucket,
 		RoleNaming:             render.RoleNaming(s.AWS.RoleNaming),
 	}
+}
+
+// Params converts the config into render parameters, reading the public
+// keys it names.
+func (c *STSCredentials) Params() (render.Params, error) {
+	s := c.Spec
+	p := c.IdentityParams()
 	if s.OIDC.PublicKey != "" {
 		p.PublicKeys = append(p.PublicKeys, render.PublicKey{Source: "spec.oidc.publicKey", PEM: []byte(s.OIDC.PublicKey)})
 	}

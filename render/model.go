@@ -20,6 +20,8 @@ type Model struct {
 	Roles []Role
 	// OwnershipTagKey is the tag key that marks resources as owned by Name.
 	OwnershipTagKey string
+	// RolePath is the IAM path of every role ("/" by default).
+	RolePath string
 	Authentication  Authentication
 }
 

@@ -34,6 +34,7 @@ func Render(p Params, requests []CredentialsRequest) (*Model, error) {
 		Region:          p.Region,
 		Partition:       partition,
 		OwnershipTagKey: OwnershipTagKey(p.Name),
+		RolePath:        p.RolePath,
 	}
 	tags := resourceTags(p.Name, p.Tags)
 	if err := validateTags(tags); err != nil {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -66,11 +67,95 @@ func TestPlanApplyDelete(t *testing.T) {
 	assert.Equal(t, 1, res.code)
 	assert.Contains(t, res.stderr, "delete needs --yes")
 
+	// Deleting needs neither the release image nor the keys, which may be
+	// gone by then.
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "..", "quickstart", "release-image")))
+	require.NoError(t, os.Remove(filepath.Join(dir, "sa-signer.pub")))
 	res = run("delete", "-f", "cluster.yaml", "--yes")
 	require.Equal(t, 0, res.code, res.stderr)
 	assert.Contains(t, res.stdout, "- iam-oidc-provider")
-	res = run("plan", "-f", "cluster.yaml")
-	assert.Equal(t, 2, res.code, "everything is gone again")
+	assert.Contains(t, res.stdout, "- iam-role                 demo-openshift-ingress-operator-cloud-credentials: delete")
+	res = run("delete", "-f", "cluster.yaml", "--yes")
+	require.Equal(t, 0, res.code, res.stderr)
+	assert.Contains(t, res.stdout, "Summary: nothing to do: no resource of this cluster exists")
+}
+
+// TestDeleteByName deletes like ccoctl aws delete --name N --region R: no
+// config, the account from the credentials, the provider found by its tag.
+// A cluster whose name is a prefix of ours is left alone.
+func TestDeleteByName(t *testing.T) {
+	env := awsEnv(t)
+	dir := copyExample(t, "installer")
+	run := func(args ...string) result { return runIn(t, dir, env, e2e.stsrender, args...) }
+	cfg, err := os.ReadFile(filepath.Join(dir, "cluster.yaml"))
+	require.NoError(t, err)
+	other := strings.ReplaceAll(string(cfg), "name: demo", "name: dem")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "other.yaml"), []byte(other), 0o644))
+	for _, c := range []string{"cluster.yaml", "other.yaml"} {
+		res := run("apply", "-f", c, "--yes")
+		require.Equal(t, 0, res.code, res.stderr)
+	}
+
+	res := run("delete", "--name", "demo", "--region", "us-east-2", "--account", "999999999999", "--yes")
+	assert.Equal(t, 1, res.code)
+	assert.Contains(t, res.stderr, "the AWS credentials are for account 123456789012 but spec.aws.accountID is 999999999999")
+
+	res = run("delete", "--name", "demo", "--region", "us-east-2", "--yes")
+	require.Equal(t, 0, res.code, res.stderr)
+	assert.Contains(t, res.stdout, "Plan for demo in account 123456789012 (us-east-2):")
+	assert.Contains(t, res.stdout, "- iam-oidc-provider        arn:aws:iam::123456789012:oidc-provider/demo-oidc.s3.us-east-2.amazonaws.com: delete")
+	assert.Contains(t, res.stdout, "Summary: 9 delete", "5 roles, the provider, 2 objects, the bucket")
+	assert.NotContains(t, res.stdout, "dem-openshift", "another cluster's roles are not ours")
+
+	res = run("plan", "-f", "other.yaml")
+	assert.Equal(t, 0, res.code, "the cluster named dem is untouched: %s", res.stdout)
+
+	res = run("delete", "--name", "demo", "--yes")
+	assert.Equal(t, 1, res.code)
+	assert.Contains(t, res.stderr, "--name needs --region")
+	res = run("delete", "--yes")
+	assert.Contains(t, res.stderr, "delete needs either -f CONFIG or --name NAME with --region REGION")
+}
+
+func TestPermissionsScopedToAConfig(t *testing.T) {
+	dir := copyExample(t, "installer")
+	require.NoError(t, os.Remove(filepath.Join(dir, "sa-signer.pub")), "the keys are not needed")
+	res := runIn(t, dir, nil, e2e.stsrender, "permissions", "-f", "cluster.yaml")
+	require.Equal(t, 0, res.code, res.stderr)
+	var doc struct {
+		Statement []struct {
+			Action   []string
+			Resource any
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &doc))
+	resources := map[string]any{}
+	for _, s := range doc.Statement {
+		for _, a := range s.Action {
+			resources[a] = s.Resource
+		}
+	}
+	assert.Equal(t, "arn:aws:iam::123456789012:role/demo-*", resources["iam:PutRolePolicy"])
+	assert.Equal(t, "arn:aws:iam::123456789012:oidc-provider/demo-oidc.s3.us-east-2.amazonaws.com", resources["iam:CreateOpenIDConnectProvider"])
+	assert.Equal(t, "arn:aws:s3:::demo-oidc", resources["s3:CreateBucket"])
+	assert.Equal(t, []any{"arn:aws:s3:::demo-oidc/.well-known/openid-configuration", "arn:aws:s3:::demo-oidc/keys.json"}, resources["s3:PutObject"])
+}
+
+// TestUnreachableAWSFailsFast: a closed port as the endpoint fails within
+// seconds, naming the service and endpoint, instead of retrying for minutes.
+func TestUnreachableAWSFailsFast(t *testing.T) {
+	dir := copyExample(t, "installer")
+	env := []string{"AWS_ENDPOINT_URL=http://127.0.0.1:1", "AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=y",
+		"AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull}
+	start := time.Now()
+	res := runIn(t, dir, env, e2e.stsrender, "plan", "-f", "cluster.yaml")
+	assert.Equal(t, 1, res.code)
+	assert.Contains(t, res.stderr, "cannot reach the AWS STS endpoint http://127.0.0.1:1")
+	assert.Less(t, time.Since(start), 10*time.Second)
+
+	res = runIn(t, dir, env, e2e.stsrender, "plan", "-f", "cluster.yaml", "--timeout", "1ns")
+	assert.Equal(t, 1, res.code)
+	assert.Contains(t, res.stderr, "gave up after --timeout 1ns")
 }
 
 // TestKustomizeApply runs the quickstart with spec.apply: true: without the

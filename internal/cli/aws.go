@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/stsrender/stsrender/awsapply"
@@ -23,6 +24,7 @@ type awsFlags struct {
 	yes            bool
 	output         string
 	allowLoosening bool
+	timeout        time.Duration
 }
 
 // planner renders the config and connects to AWS with the standard
@@ -36,11 +38,31 @@ func (f *awsFlags) planner(ctx context.Context, s Streams) (*awsapply.Planner, e
 	if err != nil {
 		return nil, err
 	}
-	clients, err := awsapply.NewClients(ctx, result.Model.Region, awsapply.ClientOptions{})
+	return newPlanner(ctx, s, result.Model, f)
+}
+
+func newPlanner(ctx context.Context, s Streams, m *render.Model, f *awsFlags) (*awsapply.Planner, error) {
+	clients, err := awsapply.NewClients(ctx, m.Region, awsapply.ClientOptions{Log: s.Err})
 	if err != nil {
 		return nil, err
 	}
-	return &awsapply.Planner{Clients: clients, Model: result.Model, Adopt: f.adopt, AllowLoosening: f.allowLoosening, Log: s.Err}, nil
+	return &awsapply.Planner{Clients: clients, Model: m, Adopt: f.adopt, AllowLoosening: f.allowLoosening, Log: s.Err}, nil
+}
+
+// withTimeout bounds a whole command: every call, retry and wait.
+func (f *awsFlags) withTimeout(cmd *cobra.Command) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(cmd.Context(), f.timeout)
+}
+
+// awsError names an unreachable endpoint and says when --timeout ran out.
+func (f *awsFlags) awsError(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("gave up after --timeout %s (run again to finish; apply and delete converge): %w", f.timeout, err)
+	}
+	return awsapply.ExplainError(err)
 }
 
 func newPlanCommand(s Streams) *cobra.Command {
@@ -60,13 +82,15 @@ Credentials come from the standard AWS chain; AWS_ENDPOINT_URL is honoured.`,
 			if err := checkOutput(f.output, "text", "json"); err != nil {
 				return err
 			}
-			p, err := f.planner(cmd.Context(), s)
+			ctx, cancel := f.withTimeout(cmd)
+			defer cancel()
+			p, err := f.planner(ctx, s)
 			if err != nil {
 				return err
 			}
-			plan, err := p.Plan(cmd.Context())
+			plan, err := p.Plan(ctx)
 			if err != nil {
-				return err
+				return f.awsError(ctx, err)
 			}
 			if err := writePlan(s, plan, f.output); err != nil {
 				return err
@@ -99,14 +123,15 @@ It ends by reading the issuer documents back anonymously and checking that every
 role's trust policy names the provider.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
+			ctx, cancel := f.withTimeout(cmd)
+			defer cancel()
 			p, err := f.planner(ctx, s)
 			if err != nil {
 				return err
 			}
 			plan, err := p.Plan(ctx)
 			if err != nil {
-				return err
+				return f.awsError(ctx, err)
 			}
 			plan.WriteText(s.Out)
 			if plan.HasChanges() {
@@ -114,7 +139,7 @@ role's trust policy names the provider.`,
 					return err
 				}
 			}
-			return applyAndVerify(ctx, s, p, plan)
+			return f.awsError(ctx, applyAndVerify(ctx, s, p, plan))
 		},
 	}
 	f.register(cmd, true)
@@ -147,7 +172,7 @@ func applyAndVerify(ctx context.Context, s Streams, p *awsapply.Planner, plan *a
 // config is the confirmation), the plan on stderr, conflicts fail the render.
 func applyDuringRender(s Streams) func(context.Context, *render.Model) error {
 	return func(ctx context.Context, m *render.Model) error {
-		clients, err := awsapply.NewClients(ctx, m.Region, awsapply.ClientOptions{})
+		clients, err := awsapply.NewClients(ctx, m.Region, awsapply.ClientOptions{Log: s.Err})
 		if err != nil {
 			return err
 		}
@@ -165,45 +190,103 @@ func applyDuringRender(s Streams) func(context.Context, *render.Model) error {
 
 func newDeleteCommand(s Streams) *cobra.Command {
 	f := &awsFlags{}
+	var name, region, account, rolePath string
 	cmd := &cobra.Command{
-		Use:   "delete -f CONFIG --yes",
+		Use:   "delete (-f CONFIG | --name NAME --region REGION) --yes",
 		Short: "Delete the AWS side, only what is tagged as owned",
 		Long: `delete removes the roles (inline policies first), the OIDC provider, the issuer
-documents and the bucket: only resources tagged
-openshift.io/cloud-credential-operator/<spec.name>=owned, including roles whose
+documents and the bucket (and for a private bucket the CloudFront distribution
+and origin access control): only resources tagged
+openshift.io/cloud-credential-operator/<name>=owned, including roles whose
 CredentialsRequest is gone. A bucket holding objects stsrender does not own is
 kept. A resource already gone counts as deleted; any failure exits non-zero.
---yes is required.`,
+--yes is required.
+
+Deleting needs neither the release image nor the keys, which may be gone by
+then: -f reads only the config's names (account, region, issuer, role path),
+and --name with --region works without any config, like
+ccoctl aws delete --name N --region R: the account comes from the credentials
+(--account asserts it), and the provider and a distribution are found by the
+ownership tag.`,
+		Example: `  stsrender delete -f cluster.yaml --yes
+  stsrender delete --name prod-east --region us-east-1 --account 123456789012 --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
+			if (f.configFile == "") == (name == "") {
+				return errors.New("delete needs either -f CONFIG or --name NAME with --region REGION")
+			}
+			if name != "" && region == "" {
+				return errors.New("--name needs --region (the bucket and the STS endpoint are regional)")
+			}
 			if !f.yes {
 				return errors.New("delete needs --yes: it removes the cluster's identity provider and roles")
 			}
-			p, err := f.planner(ctx, s)
+			ctx, cancel := f.withTimeout(cmd)
+			defer cancel()
+			var params render.Params
+			if f.configFile != "" {
+				cfg, err := loadConfigFile(f.configFile)
+				if err != nil {
+					return err
+				}
+				params = cfg.IdentityParams()
+			} else {
+				params = render.Params{Name: name, Region: region, AccountID: account, RolePath: rolePath}
+				if account == "" {
+					id, err := callerAccount(ctx, s, region)
+					if err != nil {
+						return f.awsError(ctx, err)
+					}
+					params.AccountID = id
+				}
+			}
+			model, err := render.Identity(params)
 			if err != nil {
 				return err
 			}
-			plan, err := p.PlanDelete(ctx)
+			p, err := newPlanner(ctx, s, model, f)
 			if err != nil {
 				return err
+			}
+			p.FindByTag = f.configFile == ""
+			plan, err := p.PlanDelete(ctx)
+			if err != nil {
+				return f.awsError(ctx, err)
 			}
 			plan.WriteText(s.Out)
 			if err := p.Delete(ctx, plan); err != nil {
-				return fmt.Errorf("delete: %w", err)
+				return f.awsError(ctx, fmt.Errorf("delete: %w", err))
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&f.configFile, "config", "f", "", "STSCredentials config file (required)")
+	cmd.Flags().StringVarP(&f.configFile, "config", "f", "", "STSCredentials config file (only its names are read)")
+	cmd.Flags().StringVar(&name, "name", "", "cluster name (spec.name, ccoctl --name), instead of -f")
+	cmd.Flags().StringVar(&region, "region", "", "AWS region, with --name")
+	cmd.Flags().StringVar(&account, "account", "", "with --name: the AWS account ID the credentials must belong to (default: theirs)")
+	cmd.Flags().StringVar(&rolePath, "role-path", "/", "with --name: the IAM path under which roles are looked for")
 	cmd.Flags().BoolVar(&f.yes, "yes", false, "confirm the deletion")
-	_ = cmd.MarkFlagRequired("config")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", defaultAWSTimeout, "give up after this long (every call, retry and wait)")
 	return cmd
+}
+
+// defaultAWSTimeout is generous: a private bucket's CloudFront distribution
+// alone can take 15 minutes to disable.
+const defaultAWSTimeout = 45 * time.Minute
+
+// callerAccount is the account of the credentials, for delete --name.
+func callerAccount(ctx context.Context, s Streams, region string) (string, error) {
+	clients, err := awsapply.NewClients(ctx, region, awsapply.ClientOptions{Log: s.Err})
+	if err != nil {
+		return "", err
+	}
+	return awsapply.CallerAccount(ctx, clients)
 }
 
 func (f *awsFlags) register(cmd *cobra.Command, withYes bool) {
 	cmd.Flags().StringVarP(&f.configFile, "config", "f", "", "STSCredentials config file (required)")
 	cmd.Flags().BoolVar(&f.adopt, "adopt", false, "take over resources of our names that lack the ownership tag")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", defaultAWSTimeout, "give up after this long (every call, retry and wait)")
 	if withYes {
 		cmd.Flags().BoolVar(&f.yes, "yes", false, "apply without asking")
 	}
@@ -239,17 +322,41 @@ func confirm(s Streams, yes bool, question string) error {
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
 func newPermissionsCommand(s Streams) *cobra.Command {
-	return &cobra.Command{
-		Use:   "permissions",
+	var configFile string
+	cmd := &cobra.Command{
+		Use:   "permissions [-f CONFIG]",
 		Short: "Print the least IAM policy apply and delete need",
-		Long: `permissions prints the IAM policy document that apply, verify and delete need
-for a public-bucket cluster. The tests run apply and delete as a user holding
-exactly this policy. A private bucket also needs the cloudfront: actions on
-distributions and origin access controls.`,
-		Args: cobra.NoArgs,
+		Long: `permissions prints the IAM policy document that apply, verify and delete need.
+
+Without -f it is the policy for any cluster name, every action on "*" (a
+private bucket also needs the cloudfront: actions that -f lists). With -f it is
+scoped to what that config touches: its bucket and the two issuer documents,
+its OIDC provider, the roles named <name>-* under its role path, and, with
+spec.oidc.privateBucket, the CloudFront distribution and origin access control
+actions. Only the config's names are read, not the release or the keys.`,
+		Example: `  stsrender permissions -f cluster.yaml > stsrender-policy.json`,
+		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprintln(s.Out, awsapply.MinimumPolicy)
+			if configFile == "" {
+				_, err := fmt.Fprintln(s.Out, awsapply.MinimumPolicy)
+				return err
+			}
+			cfg, err := loadConfigFile(configFile)
+			if err != nil {
+				return err
+			}
+			model, err := render.Identity(cfg.IdentityParams())
+			if err != nil {
+				return err
+			}
+			doc, err := awsapply.ScopedPolicy(model)
+			if err != nil {
+				return err
+			}
+			_, err = s.Out.Write(doc)
 			return err
 		},
 	}
+	cmd.Flags().StringVarP(&configFile, "config", "f", "", "scope the policy to this STSCredentials config")
+	return cmd
 }
