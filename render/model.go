@@ -21,8 +21,8 @@ type Model struct {
 	// OwnershipTagKey is the tag key that marks resources as owned by Name.
 	OwnershipTagKey string
 	// RolePath is the IAM path of every role ("/" by default).
-	RolePath string
-	Authentication  Authentication
+	RolePath       string
+	Authentication Authentication
 }
 
 // Issuer is the service-account token issuer.
