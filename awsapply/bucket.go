@@ -103,7 +103,7 @@ func (p *Planner) planBucketPolicy(ctx context.Context, c *Change, desired *rend
 		}
 	}
 	if !same {
-		c.diff("bucket policy", current, want, p.putBucketPolicy(desired))
+		c.diff("bucket policy", canonicalJSON(current), canonicalJSON(want), p.putBucketPolicy(desired))
 	}
 	return nil
 }
@@ -207,7 +207,11 @@ func (p *Planner) planObject(ctx context.Context, obj render.Object, bucketExist
 		return nil, err
 	}
 	if !bytes.Equal(body, obj.Body) {
-		c.diff("content", string(body), string(obj.Body), put)
+		if diffs, ok := jwksDiffs(body, obj.Body); ok && obj.Key == render.JWKSKey {
+			c.Diffs = append(c.Diffs, diffs...)
+		} else {
+			c.diff("content", canonicalJSON(string(body)), canonicalJSON(string(obj.Body)), put)
+		}
 	} else if ct := deref(out.ContentType); ct != obj.ContentType {
 		c.diff("content type", ct, obj.ContentType, put)
 	}

@@ -107,3 +107,24 @@ func asSortedList(v any) any {
 	sort.Slice(sorted, func(i, j int) bool { return fmt.Sprint(sorted[i]) < fmt.Sprint(sorted[j]) })
 	return sorted
 }
+
+// canonicalJSON prints a JSON document (a policy as AWS returns it, or as
+// stsrender renders it) one way: compact, keys sorted, numbers as written.
+// Both sides of a plan diff go through it, so a diff shows what differs,
+// not how each side happens to be spaced. A document that is not JSON is
+// returned as it is.
+func canonicalJSON(doc string) string {
+	dec := json.NewDecoder(strings.NewReader(decodePolicy(doc)))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return doc
+	}
+	var buf strings.Builder
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return doc
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
+}

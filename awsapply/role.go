@@ -64,7 +64,7 @@ func (p *Planner) planRole(ctx context.Context, r render.Role) (*Change, error) 
 			return nil, err
 		}
 		c.Loosens = loosens
-		c.diff("trust policy", current, trust, func(ctx context.Context) error {
+		c.diff("trust policy", canonicalJSON(current), canonicalJSON(trust), func(ctx context.Context) error {
 			return untilPropagated(ctx, p.Retry, func() error {
 				_, err := p.Clients.IAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(r.Name), PolicyDocument: aws.String(trust)})
 				return err
@@ -135,11 +135,11 @@ func (p *Planner) planInlinePolicy(ctx context.Context, c *Change, r render.Role
 			return err
 		}
 		if !same {
-			c.diff("inline policy "+name, current, inline, p.putRolePolicy(r, inline))
+			c.diff("inline policy "+name, canonicalJSON(current), canonicalJSON(inline), p.putRolePolicy(r, inline))
 		}
 	}
 	if !found {
-		c.diff("inline policy "+r.InlinePolicyName, "", inline, p.putRolePolicy(r, inline))
+		c.diff("inline policy "+r.InlinePolicyName, "", canonicalJSON(inline), p.putRolePolicy(r, inline))
 	}
 	return nil
 }
