@@ -23,11 +23,21 @@ func TestProcessor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checker := frameworktestutil.ProcessorResultsChecker{
-		Processor: func() framework.ResourceListProcessor {
-			return &fn.Processor{Fetch: fn.ImageFetcher(io.Discard), Root: repo}
-		},
+	processor := func() framework.ResourceListProcessor {
+		return &fn.Processor{Fetch: fn.ImageFetcher(io.Discard), Root: repo}
+	}
+	ok := frameworktestutil.ProcessorResultsChecker{
+		TestDataDirectory:        filepath.Join("testdata", "ok"),
+		Processor:                processor,
 		UpdateExpectedFromActual: *update,
 	}
-	checker.Assert(t)
+	ok.Assert(t)
+	// errors.txt holds regular expressions written by hand: -update would
+	// turn them into literal text and add expected.yaml files, so the error
+	// cases are never rewritten.
+	errorCases := frameworktestutil.ProcessorResultsChecker{
+		TestDataDirectory: filepath.Join("testdata", "errors"),
+		Processor:         processor,
+	}
+	errorCases.Assert(t)
 }
