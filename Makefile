@@ -63,8 +63,12 @@ fuzz:
 	go test ./fn -run '^$$' -fuzz FuzzParseConfig -fuzztime 60s
 	go test ./release -run '^$$' -fuzz FuzzLayerReader -fuzztime 60s
 
+# The image the examples name. docker when a daemon answers, else podman.
+IMAGE  ?= ghcr.io/stsrender/stsrender:v0.1.0
+ENGINE ?= $(shell docker info >/dev/null 2>&1 && echo docker || echo podman)
+
 image:
-	docker build --build-arg VERSION=$(VERSION) -t stsrender:$(VERSION) .
+	$(ENGINE) build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
 
 clean:
 	rm -rf $(BIN)

@@ -29,7 +29,7 @@ func awsEnv(t *testing.T) []string {
 // again (exit 0), delete refused without --yes, delete --yes.
 func TestPlanApplyDelete(t *testing.T) {
 	env := awsEnv(t)
-	dir := copyExample(t, "installer")
+	dir := installerExample(t)
 	run := func(args ...string) result { return runIn(t, dir, env, e2e.stsrender, args...) }
 
 	res := run("plan", "-f", "cluster.yaml")
@@ -70,7 +70,7 @@ func TestPlanApplyDelete(t *testing.T) {
 	// Deleting needs neither the release image nor the keys, which may be
 	// gone by then.
 	require.NoError(t, os.RemoveAll(filepath.Join(dir, "..", "quickstart", "release-image")))
-	require.NoError(t, os.Remove(filepath.Join(dir, "sa-signer.pub")))
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "keys")))
 	res = run("delete", "-f", "cluster.yaml", "--yes")
 	require.Equal(t, 0, res.code, res.stderr)
 	assert.Contains(t, res.stdout, "- iam-oidc-provider")
@@ -85,7 +85,7 @@ func TestPlanApplyDelete(t *testing.T) {
 // A cluster whose name is a prefix of ours is left alone.
 func TestDeleteByName(t *testing.T) {
 	env := awsEnv(t)
-	dir := copyExample(t, "installer")
+	dir := installerExample(t)
 	run := func(args ...string) result { return runIn(t, dir, env, e2e.stsrender, args...) }
 	cfg, err := os.ReadFile(filepath.Join(dir, "cluster.yaml"))
 	require.NoError(t, err)
@@ -118,8 +118,8 @@ func TestDeleteByName(t *testing.T) {
 }
 
 func TestPermissionsScopedToAConfig(t *testing.T) {
-	dir := copyExample(t, "installer")
-	require.NoError(t, os.Remove(filepath.Join(dir, "sa-signer.pub")), "the keys are not needed")
+	dir := installerExample(t)
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "keys")), "the keys are not needed")
 	res := runIn(t, dir, nil, e2e.stsrender, "permissions", "-f", "cluster.yaml")
 	require.Equal(t, 0, res.code, res.stderr)
 	var doc struct {
@@ -144,7 +144,7 @@ func TestPermissionsScopedToAConfig(t *testing.T) {
 // TestUnreachableAWSFailsFast: a closed port as the endpoint fails within
 // seconds, naming the service and endpoint, instead of retrying for minutes.
 func TestUnreachableAWSFailsFast(t *testing.T) {
-	dir := copyExample(t, "installer")
+	dir := installerExample(t)
 	env := []string{"AWS_ENDPOINT_URL=http://127.0.0.1:1", "AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=y",
 		"AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull}
 	start := time.Now()

@@ -1,6 +1,10 @@
 package tests
 
 import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,38 +84,57 @@ func TestAppCredentialsTransformer(t *testing.T) {
 	assert.Contains(t, field(t, bucket, "spec", "Objects"), `"kid":`)
 }
 
+// TestInstallerExample runs examples/installer/install.sh with a fresh key
+// pair and the stand-in openshift-install, then checks what the installer
+// was given: ccoctl's file names, and a signing key in tls/ whose public
+// half is the key keys.json publishes (kid = SHA-256 of the PKIX DER).
 func TestInstallerExample(t *testing.T) {
 	dir := copyExample(t, "installer")
-	res := runIn(t, dir, nil, e2e.stsrender, "render", "-f", "cluster.yaml", "-o", "out")
+	res := runIn(t, dir, nil, e2e.stsrender, "create-key-pair", "-o", "keys")
 	require.Equal(t, 0, res.code, res.stderr)
-	assert.Contains(t, res.stderr, "wrote 15 files for 5 CredentialsRequests to out")
-
-	// What install.sh does next: copy the manifests into the installer's dir.
-	install := filepath.Join(t.TempDir(), "manifests")
+	install := filepath.Join(t.TempDir(), "install")
 	require.NoError(t, os.MkdirAll(install, 0o755))
-	entries, err := os.ReadDir(filepath.Join(dir, "out", "manifests"))
+	ic, err := os.ReadFile(filepath.Join(dir, "install-config.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(install, "install-config.yaml"), ic, 0o644))
+	stubs := filepath.Join(e2e.root, "tests", "testdata", "stubs")
+	res = runIn(t, dir, []string{"PATH=" + e2e.bin + string(os.PathListSeparator) + stubs + string(os.PathListSeparator) + e2e.path}, "bash", "install.sh", install)
+	require.Equal(t, 0, res.code, res.stdout+res.stderr)
+	assert.Contains(t, res.stdout, "5 credentials Secrets, the Authentication and the signing key are in place")
+
+	entries, err := os.ReadDir(filepath.Join(install, "manifests"))
 	require.NoError(t, err)
 	var names []string
 	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(dir, "out", "manifests", e.Name()))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(install, e.Name()), data, 0o600))
 		names = append(names, e.Name())
 	}
 	assert.Equal(t, []string{
 		"cluster-authentication-02-config.yaml",
+		"cluster-infrastructure-02-config.yml",
 		"openshift-cloud-credential-operator-cloud-credential-operator-iam-ro-creds-credentials.yaml",
 		"openshift-cloud-network-config-controller-cloud-credentials-credentials.yaml",
 		"openshift-cluster-csi-drivers-ebs-cloud-credentials-credentials.yaml",
 		"openshift-ingress-operator-cloud-credentials-credentials.yaml",
 		"openshift-machine-api-aws-cloud-credentials-credentials.yaml",
-	}, names, "the file names ccoctl writes, so openshift-install picks them up the same way")
-	data, err := os.ReadFile(filepath.Join(install, "openshift-ingress-operator-cloud-credentials-credentials.yaml"))
+	}, names, "the file names ccoctl writes, beside the installer's own")
+	data, err := os.ReadFile(filepath.Join(install, "manifests", "openshift-ingress-operator-cloud-credentials-credentials.yaml"))
 	require.NoError(t, err)
 	secret, err := yaml.Parse(string(data))
 	require.NoError(t, err)
 	assert.Contains(t, field(t, secret, "stringData", "credentials"), "role_arn = "+ingressRoleARN)
-	assert.FileExists(t, filepath.Join(dir, "out", "iam", "roles", "demo-openshift-ingress-operator-cloud-credentials.json"))
+
+	key, err := os.ReadFile(filepath.Join(install, "tls", "bound-service-account-signing-key.key"))
+	require.NoError(t, err)
+	block, _ := pem.Decode(key)
+	require.NotNil(t, block)
+	private, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+	require.NoError(t, err)
+	der, err := x509.MarshalPKIXPublicKey(&private.PublicKey)
+	require.NoError(t, err)
+	sum := sha256.Sum256(der)
+	jwks, err := os.ReadFile(filepath.Join(dir, "out", "oidc", "keys.json"))
+	require.NoError(t, err)
+	assert.Contains(t, string(jwks), `"kid": "`+base64.RawURLEncoding.EncodeToString(sum[:])+`"`, "the installer's signing key is the one the issuer publishes")
 }
 
 // TestFluxCIRender runs the render step of examples/flux-ci/workflow.yaml

@@ -104,3 +104,16 @@ func copyExample(t *testing.T, name string) string {
 	}
 	return filepath.Join(dst, name)
 }
+
+// installerExample is examples/installer with the public key its cluster.yaml
+// names in place: the one of the quickstart, so that renders are
+// reproducible (the documented flow makes a fresh key with create-key-pair).
+func installerExample(t *testing.T) string {
+	t.Helper()
+	dir := copyExample(t, "installer")
+	pub, err := os.ReadFile(filepath.Join(e2e.root, "examples", "quickstart", "sa-signer.pub"))
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "keys"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "keys", "serviceaccount-signer.public"), pub, 0o644))
+	return dir
+}

@@ -24,6 +24,7 @@ type env struct {
 	kustomize string
 	root      string // repository root
 	moto      *mototest.Server
+	path      string // PATH before the test binaries were put first
 }
 
 var e2e env
@@ -76,6 +77,7 @@ func setup(m *testing.M) (int, error) {
 	} else {
 		defer e2e.moto.Stop()
 	}
+	e2e.path = os.Getenv("PATH")
 	os.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	return m.Run(), nil
 }
