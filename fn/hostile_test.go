@@ -155,3 +155,26 @@ func TestOversizeStreamRequestIsRefused(t *testing.T) {
 	err = (&fn.Processor{WorkDir: dir}).Process(rl)
 	assert.ErrorContains(t, err, "is larger than 8 MiB; real CredentialsRequests are a few KiB")
 }
+
+func TestLocalImagesNeedNoPullSecret(t *testing.T) {
+	dir, _ := kustomization(t)
+	src := filepath.Join("..", "examples", "quickstart", "release-image")
+	require.NoError(t, filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dir, "release-image", rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, "release-image", rel), data, 0o644)
+	}))
+	t.Setenv("STSRENDER_CACHE_DIR", t.TempDir())
+	cfg := config("  oidc:\n    publicKeyFile: sa-signer.pub\n  release:\n    image: oci:release-image\n    pullSecretFile: missing.json\n")
+	_, err := process(t, &fn.Processor{WorkDir: dir, Fetch: fn.ImageFetcher(nil)}, cfg)
+	require.NoError(t, err, "an OCI layout needs no credentials: the pull secret is not read")
+}

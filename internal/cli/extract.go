@@ -115,7 +115,7 @@ as a whole, and only when it holds nothing but manifest files.`,
 			if err != nil {
 				return fmt.Errorf("extract: %w", err)
 			}
-			if err := writeTree(to, files, release.ContextDir+"/files"); err != nil {
+			if err := writeTree(to, files, extractListing); err != nil {
 				return err
 			}
 			fmt.Fprintf(s.Err, "extracted %d CredentialsRequests in %d files from %s (%s) to %s (FeatureGates and release-metadata for later renders in %s/)\n", len(sel.Requests), topLevel(files), from, payload.Digest, to, release.ContextDir)

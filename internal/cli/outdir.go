@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/stsrender/stsrender/internal/fsguard"
+	"github.com/stsrender/stsrender/release"
 	"github.com/stsrender/stsrender/render"
 )
 
@@ -21,6 +22,7 @@ import (
 // name is not enough (a user's manifests/deployment.yaml looks like ours).
 const (
 	renderListing  = ".stsrender-render"
+	extractListing = release.ContextDir + "/files"
 	listingHeader  = "# files written by stsrender; a later run replaces this directory only while it holds nothing else\n"
 	maxListingSize = 16 << 20
 )
@@ -101,6 +103,13 @@ func checkReplaceable(out, listing string) error {
 	}
 	listed, err := readListing(filepath.Join(out, filepath.FromSlash(listing)))
 	if err != nil {
+		for other, what := range map[string]string{renderListing: "a render (stsrender render -o)", extractListing: "an extract (stsrender extract --to)"} {
+			if other != listing {
+				if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(other))); err == nil {
+					return fmt.Errorf("output %s holds %s, not this command's output; choose another directory", out, what)
+				}
+			}
+		}
 		return fmt.Errorf("output %s is not empty and holds no previous stsrender output (%s is missing or unreadable); choose an empty or new directory", out, listing)
 	}
 	listed[listing] = true
