@@ -4,7 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 )
 
 // jwksDiffs describes a keys.json change key by key, by kid: a key added,
@@ -17,18 +18,13 @@ func jwksDiffs(current, desired []byte) (diffs []FieldDiff, ok bool) {
 	if err1 != nil || err2 != nil {
 		return nil, false
 	}
-	kids := map[string]bool{}
-	for k := range cur {
-		kids[k] = true
+	sorted := slices.Sorted(maps.Keys(cur))
+	for kid := range want {
+		if _, ok := cur[kid]; !ok {
+			sorted = append(sorted, kid)
+		}
 	}
-	for k := range want {
-		kids[k] = true
-	}
-	sorted := make([]string, 0, len(kids))
-	for k := range kids {
-		sorted = append(sorted, k)
-	}
-	sort.Strings(sorted)
+	slices.Sort(sorted)
 	for _, kid := range sorted {
 		c, inCur := cur[kid]
 		w, inWant := want[kid]

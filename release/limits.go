@@ -129,39 +129,31 @@ func ParseSize(s string) (int64, error) {
 }
 
 func (c *Client) limits() Limits {
-	d := DefaultLimits()
-	l := c.Limits
-	if l.LayerBytes <= 0 {
-		l.LayerBytes = d.LayerBytes
+	d, l := DefaultLimits(), c.Limits
+	return Limits{
+		LayerBytes:    orDefault(l.LayerBytes, d.LayerBytes),
+		FileBytes:     orDefault(l.FileBytes, d.FileBytes),
+		KeptBytes:     orDefault(l.KeptBytes, d.KeptBytes),
+		ManifestBytes: orDefault(l.ManifestBytes, d.ManifestBytes),
+		IndexDepth:    orDefault(l.IndexDepth, d.IndexDepth),
 	}
-	if l.FileBytes <= 0 {
-		l.FileBytes = d.FileBytes
-	}
-	if l.KeptBytes <= 0 {
-		l.KeptBytes = d.KeptBytes
-	}
-	if l.ManifestBytes <= 0 {
-		l.ManifestBytes = d.ManifestBytes
-	}
-	if l.IndexDepth <= 0 {
-		l.IndexDepth = d.IndexDepth
-	}
-	return l
 }
 
 func (c *Client) timeouts() Timeouts {
-	d := DefaultTimeouts()
-	t := c.Timeouts
-	if t.Connect <= 0 {
-		t.Connect = d.Connect
+	d, t := DefaultTimeouts(), c.Timeouts
+	return Timeouts{
+		Connect:  orDefault(t.Connect, d.Connect),
+		Response: orDefault(t.Response, d.Response),
+		Stall:    orDefault(t.Stall, d.Stall),
 	}
-	if t.Response <= 0 {
-		t.Response = d.Response
+}
+
+// orDefault treats zero and negative settings as unset.
+func orDefault[T int | int64 | time.Duration](v, d T) T {
+	if v <= 0 {
+		return d
 	}
-	if t.Stall <= 0 {
-		t.Stall = d.Stall
-	}
-	return t
+	return v
 }
 
 // LimitError reports an image part over a limit.

@@ -5,7 +5,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -158,7 +159,7 @@ func extractedFiles(m *release.Manifests, sel *release.Selection) ([]render.File
 		}
 	}
 	var files []render.File
-	for _, name := range sortedNames(requests) {
+	for _, name := range slices.Sorted(maps.Keys(requests)) {
 		docs := requests[name]
 		if len(docs) == total[name] {
 			files = append(files, render.File{Path: name, Mode: 0o644, Data: m.Files[name]})
@@ -173,7 +174,7 @@ func extractedFiles(m *release.Manifests, sel *release.Selection) ([]render.File
 		}
 		files = append(files, render.File{Path: name, Mode: 0o644, Data: buf.Bytes()})
 	}
-	for _, name := range sortedNames(gates) {
+	for _, name := range slices.Sorted(maps.Keys(gates)) {
 		files = append(files, render.File{Path: release.ContextDir + "/" + name, Mode: 0o644, Data: m.Files[name]})
 	}
 	if meta, ok := m.Files[release.MetadataFile]; ok {
@@ -192,11 +193,3 @@ func topLevel(files []render.File) int {
 	return n
 }
 
-func sortedNames[V any](m map[string]V) []string {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
