@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"path/filepath"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -192,4 +192,3 @@ func topLevel(files []render.File) int {
 	}
 	return n
 }
-
