@@ -43,6 +43,13 @@ func (e *TooLargeError) Error() string {
 // sockets and directories are refused before any byte is read, and a file
 // that grows past the limit while being read is refused too.
 func ReadRegular(path string, limit int64) ([]byte, error) {
+	// Stat before opening: opening a named pipe for reading blocks until a
+	// writer comes, and a device may do anything on open.
+	if info, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s)", path, describeMode(info.Mode()))
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
