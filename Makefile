@@ -56,7 +56,7 @@ bench: $(KUSTOMIZE)
 
 # Rewrite golden files from the current output; review the diff before committing.
 update:
-	go test ./render ./fn -update
+	go test ./render ./fn ./internal/cli -update
 
 fuzz:
 	go test ./render -run '^$$' -fuzz FuzzParseCredentialsRequests -fuzztime 60s

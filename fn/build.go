@@ -2,7 +2,11 @@ package fn
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 
 	"github.com/stsrender/stsrender/internal/fsguard"
 	"github.com/stsrender/stsrender/release"
@@ -25,11 +29,14 @@ type Options struct {
 type Result struct {
 	Model     *render.Model
 	Selection *release.Selection
+	// Target is the selection of spec.release.upgradeTo, when set.
+	Target *release.Selection
 }
 
 // Build runs the render for one config: decide which cluster the requests
-// are selected for, load them, select, read the keys, render. Each step's
-// errors carry the step's name.
+// are selected for, load them, select, read the keys, render. With
+// spec.release.upgradeTo the target release is selected the same way and
+// the roles cover both. Each step's errors carry the step's name.
 func Build(ctx context.Context, cfg *STSCredentials, opts Options) (*Result, error) {
 	inclusion, err := clusterInclusion(cfg)
 	if err != nil {
@@ -39,8 +46,7 @@ func Build(ctx context.Context, cfg *STSCredentials, opts Options) (*Result, err
 	if err != nil {
 		return nil, fmt.Errorf("load CredentialsRequests: %w", err)
 	}
-	docs := append(append([]render.Document(nil), manifests.Documents...), opts.Stream...)
-	selection, err := release.Select(docs, manifests.Version, inclusion)
+	selection, err := selectRequests(manifests, opts.Stream, inclusion)
 	if err != nil {
 		return nil, fmt.Errorf("select CredentialsRequests: %w", err)
 	}
@@ -48,11 +54,146 @@ func Build(ctx context.Context, cfg *STSCredentials, opts Options) (*Result, err
 	if err != nil {
 		return nil, fmt.Errorf("read keys: %w", err)
 	}
-	model, err := render.Render(params, selection.Requests)
+	result := &Result{Selection: selection}
+	requests := selection.Requests
+	params.Dropped = selection.Dropped()
+	if target := cfg.Spec.Release.UpgradeTo; target != "" {
+		if requests, err = upgradeWindow(ctx, cfg, opts, inclusion, manifests, result, &params); err != nil {
+			return nil, fmt.Errorf("spec.release.upgradeTo: %w", err)
+		}
+	}
+	model, err := render.Render(params, requests)
 	if err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}
-	return &Result{Model: model, Selection: selection}, nil
+	result.Model = model
+	return result, nil
+}
+
+// upgradeWindow selects the target release for the cluster and merges the
+// two selections: roles allow what either release needs, the
+// CloudCredential annotation names the target, and (when asked) the
+// namespaces only the target has are emitted.
+func upgradeWindow(ctx context.Context, cfg *STSCredentials, opts Options, inclusion release.Inclusion, current *release.Manifests, result *Result, params *render.Params) ([]render.CredentialsRequest, error) {
+	if opts.Fetch == nil {
+		return nil, errors.New("pulling release images is not available here")
+	}
+	spec := cfg.Spec.Release
+	spec.Image = spec.UpgradeTo
+	targetManifests, err := opts.Fetch(ctx, spec, cfg.files)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkUpgrade(current.Version, targetManifests.Version); err != nil {
+		return nil, err
+	}
+	target, err := selectRequests(targetManifests, opts.Stream, inclusion)
+	if err != nil {
+		return nil, err
+	}
+	result.Target = target
+	union := render.UnionRequests(result.Selection.Requests, target.Requests)
+	params.UpgradeableTo = targetManifests.Version.Raw
+	params.Dropped = droppedFromBoth(result.Selection, target, union)
+	if cfg.Spec.Outputs.Namespaces {
+		params.Namespaces = newNamespaces(result.Selection.Requests, target.Requests)
+	}
+	return union, nil
+}
+
+// checkUpgrade refuses a target that is not newer, and releases whose
+// versions cannot be told.
+func checkUpgrade(current, target *release.Version) error {
+	switch {
+	case current == nil:
+		return errors.New("the current release's version is unknown (it has no release-metadata); the upgradeable-to annotation needs both versions")
+	case target == nil:
+		return errors.New("the target release's version is unknown (it has no release-metadata)")
+	case target.Compare(current) < 0:
+		return fmt.Errorf("%s is older than the current release %s: OpenShift clusters are not downgraded", target.Raw, current.Raw)
+	}
+	return nil
+}
+
+// droppedFromBoth keeps the reasons of requests neither release uses for
+// this cluster.
+func droppedFromBoth(current, target *release.Selection, union []render.CredentialsRequest) []render.DroppedRequest {
+	used := map[render.NamespacedName]bool{}
+	for _, r := range union {
+		used[r.SecretRef] = true
+	}
+	var out []render.DroppedRequest
+	for _, d := range append(target.Dropped(), current.Dropped()...) {
+		if !used[d.SecretRef] {
+			used[d.SecretRef] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// newNamespaces are the Secret namespaces of the target's requests that no
+// request of the current release uses, sorted.
+func newNamespaces(current, target []render.CredentialsRequest) []string {
+	have := map[string]bool{}
+	for _, r := range current {
+		have[r.SecretRef.Namespace] = true
+	}
+	var out []string
+	for _, r := range target {
+		if ns := r.SecretRef.Namespace; !have[ns] {
+			have[ns] = true
+			out = append(out, ns)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// SelectSource selects, for the config's cluster, the requests of one
+// release source: a directory of CredentialsRequests (as stsrender extract
+// writes it), or anything spec.release.image accepts. It returns the
+// selection and the release's version (nil when unknown).
+func SelectSource(ctx context.Context, cfg *STSCredentials, source string, opts Options) (*release.Selection, *release.Version, error) {
+	inclusion, err := clusterInclusion(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read cluster settings: %w", err)
+	}
+	var m *release.Manifests
+	if isManifestsDir(source) {
+		m, err = release.ReadDirectory(cfg.files.root, source, source)
+	} else {
+		if opts.Fetch == nil {
+			return nil, nil, errors.New("pulling release images is not available here")
+		}
+		spec := cfg.Spec.Release
+		spec.Image, spec.ManifestsDir = source, ""
+		m, err = opts.Fetch(ctx, spec, cfg.files)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", source, err)
+	}
+	sel, err := selectRequests(m, opts.Stream, inclusion)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", source, err)
+	}
+	return sel, m.Version, nil
+}
+
+// isManifestsDir tells a directory of manifests from an OCI layout, which
+// is written oci:DIR.
+func isManifestsDir(source string) bool {
+	info, err := os.Stat(source)
+	if err != nil || !info.IsDir() {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(source, "oci-layout"))
+	return err != nil
+}
+
+func selectRequests(m *release.Manifests, stream []render.Document, in release.Inclusion) (*release.Selection, error) {
+	docs := append(append([]render.Document(nil), m.Documents...), stream...)
+	return release.Select(docs, m.Version, in)
 }
 
 func clusterInclusion(cfg *STSCredentials) (release.Inclusion, error) {

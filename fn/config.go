@@ -44,6 +44,9 @@ type Spec struct {
 	Outputs OutputsSpec `json:"outputs"`
 	// Apply also creates or updates the AWS side during the render.
 	Apply bool `json:"apply,omitempty"`
+	// Prune, with Apply, deletes owned roles the render no longer has
+	// (orphans). Without it they are reported and left.
+	Prune bool `json:"prune,omitempty"`
 }
 
 // AWSSpec says where the roles live.
@@ -72,6 +75,10 @@ type OIDCSpec struct {
 type ReleaseSpec struct {
 	// Image is the release image pull spec; a digest is recommended.
 	Image string `json:"image,omitempty"`
+	// UpgradeTo is the release the cluster is upgrading to (same forms as
+	// Image). While it is set, roles allow what either release needs and
+	// the CloudCredential upgradeable-to annotation names its version.
+	UpgradeTo string `json:"upgradeTo,omitempty"`
 	// PullSecretFile is a docker config JSON (the OpenShift pull secret).
 	PullSecretFile string `json:"pullSecretFile,omitempty"`
 	// Insecure allows plain HTTP to the registry (local mirrors and tests).
@@ -104,6 +111,9 @@ type OutputsSpec struct {
 	// AWS is "none" (default) or "document": the IAM roles, OIDC provider,
 	// bucket and issuer documents as reviewable stsrender.dev objects.
 	AWS string `json:"aws,omitempty"`
+	// Namespaces emits, during an upgrade window, a Namespace object for
+	// each Secret namespace only the target release has (default false).
+	Namespaces bool `json:"namespaces,omitempty"`
 }
 
 // Output modes of OutputsSpec.AWS.
@@ -226,6 +236,15 @@ func (c *STSCredentials) Validate() error {
 	}
 	if s.Release.Image != "" && s.Release.ManifestsDir != "" {
 		errs = append(errs, errors.New("spec.release: set image or manifestsDir, not both"))
+	}
+	if s.Release.UpgradeTo != "" && s.Release.Image == "" && s.Release.ManifestsDir == "" {
+		errs = append(errs, errors.New("spec.release.upgradeTo: set spec.release.image (or manifestsDir) to the release the cluster runs now"))
+	}
+	if s.Outputs.Namespaces && s.Release.UpgradeTo == "" {
+		errs = append(errs, errors.New("spec.outputs.namespaces: only meaningful with spec.release.upgradeTo (the namespaces a target release adds)"))
+	}
+	if s.Prune && !s.Apply {
+		errs = append(errs, errors.New("spec.prune: only meaningful with spec.apply: true (stsrender apply --prune is the CLI's)"))
 	}
 	if s.Release.InstallConfig != "" && (s.Release.Capabilities != nil || s.Release.FeatureSet != "") {
 		errs = append(errs, errors.New("spec.release: installConfig already sets capabilities and featureSet; remove the inline ones"))

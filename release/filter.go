@@ -86,6 +86,9 @@ type Decision struct {
 	ID     string
 	Kept   bool
 	Reason string
+	// SecretRef is the Secret the request feeds, when it is an AWS request
+	// (kept or dropped); zero otherwise.
+	SecretRef render.NamespacedName
 }
 
 func (d Decision) String() string {
@@ -141,13 +144,35 @@ func Select(docs []render.Document, version *Version, in Inclusion) (*Selection,
 			}
 			if reason == "" {
 				sel.Requests = append(sel.Requests, cr)
-				sel.Decisions = append(sel.Decisions, Decision{Source: doc.Source, ID: doc.ID(), Kept: true, Reason: "included for this cluster"})
+				sel.Decisions = append(sel.Decisions, Decision{Source: doc.Source, ID: doc.ID(), Kept: true, Reason: "included for this cluster", SecretRef: cr.SecretRef})
 				continue
 			}
 		}
-		sel.Decisions = append(sel.Decisions, Decision{Source: doc.Source, ID: doc.ID(), Reason: reason})
+		d := Decision{Source: doc.Source, ID: doc.ID(), Reason: reason}
+		// Which Secret (and so which role) a dropped AWS request would have
+		// fed: an owned role of that name is an orphan with this reason.
+		if cr, notAWS, err := render.CredentialsRequestFromDocument(doc); err == nil && notAWS == "" {
+			d.SecretRef = cr.SecretRef
+		}
+		sel.Decisions = append(sel.Decisions, d)
 	}
 	return sel, nil
+}
+
+// Dropped lists the AWS requests the release has and the cluster does not
+// use, with the reason, skipping any whose Secret a kept request feeds.
+func (s *Selection) Dropped() []render.DroppedRequest {
+	kept := map[render.NamespacedName]bool{}
+	for _, r := range s.Requests {
+		kept[r.SecretRef] = true
+	}
+	var out []render.DroppedRequest
+	for _, d := range s.Decisions {
+		if !d.Kept && d.SecretRef.Name != "" && !kept[d.SecretRef] {
+			out = append(out, render.DroppedRequest{SecretRef: d.SecretRef, Reason: d.Reason})
+		}
+	}
+	return out
 }
 
 // SelectAWS keeps every AWS CredentialsRequest without looking at the

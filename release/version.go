@@ -6,10 +6,24 @@ import (
 	"strings"
 )
 
-// Version is the major and minor of a release's semantic version.
+// Version is a release's semantic version.
 type Version struct {
-	Major, Minor int
-	Raw          string
+	Major, Minor, Patch int
+	Raw                 string
+}
+
+// Compare orders versions by major, minor and patch (pre-release suffixes
+// are not compared): -1, 0 or 1.
+func (v *Version) Compare(o *Version) int {
+	for _, d := range [][2]int{{v.Major, o.Major}, {v.Minor, o.Minor}, {v.Patch, o.Patch}} {
+		switch {
+		case d[0] < d[1]:
+			return -1
+		case d[0] > d[1]:
+			return 1
+		}
+	}
+	return 0
 }
 
 // ParseVersion reads "4.18.3", "4.22.0-ec.1" and the like.
@@ -30,5 +44,5 @@ func ParseVersion(raw string) (*Version, error) {
 		}
 		nums[i] = n
 	}
-	return &Version{Major: nums[0], Minor: nums[1], Raw: raw}, nil
+	return &Version{Major: nums[0], Minor: nums[1], Patch: nums[2], Raw: raw}, nil
 }

@@ -126,10 +126,51 @@ func (m *Model) Manifests() ([]Manifest, error) {
 		return nil, fmt.Errorf("authentication manifest: %w", err)
 	}
 	out := []Manifest{{Path: AuthenticationPath, YAML: authYAML}}
+	for _, ns := range m.Namespaces {
+		y, err := marshalYAML(namespaceObject{APIVersion: "v1", Kind: "Namespace", Metadata: annotatedMeta{Name: ns, Annotations: keepAnnotations}})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Manifest{Path: NamespacePath(ns), YAML: y})
+	}
 	for _, r := range m.Roles {
 		out = append(out, Manifest{Path: SecretPath(r.Secret), YAML: secretYAML(r.Secret)})
 	}
+	if m.UpgradeableTo != "" {
+		y, err := marshalYAML(namespaceObject{APIVersion: "operator.openshift.io/v1", Kind: "CloudCredential", Metadata: annotatedMeta{Name: "cluster", Annotations: map[string]string{
+			UpgradeableToAnnotation: m.UpgradeableTo,
+			// Only this annotation is ours: Argo CD applies it as a partial
+			// object, leaving the operator's spec alone.
+			"argocd.argoproj.io/sync-options": "ServerSideApply=true",
+		}}})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Manifest{Path: CloudCredentialPath, YAML: y})
+	}
 	return out, nil
+}
+
+// NamespacePath is where the CLI render writes a Namespace object.
+func NamespacePath(ns string) string { return "manifests/namespace-" + ns + ".yaml" }
+
+// keepAnnotations stop Argo CD and Flux from deleting a Namespace when the
+// upgrade window closes and it is no longer rendered: by then the release
+// itself manages it, and deleting it would delete its operator.
+var keepAnnotations = map[string]string{
+	"argocd.argoproj.io/sync-options":   "Prune=false,Delete=false",
+	"kustomize.toolkit.fluxcd.io/prune": "disabled",
+}
+
+type annotatedMeta struct {
+	Name        string            `yaml:"name"`
+	Annotations map[string]string `yaml:"annotations,omitempty"`
+}
+
+type namespaceObject struct {
+	APIVersion string        `yaml:"apiVersion"`
+	Kind       string        `yaml:"kind"`
+	Metadata   annotatedMeta `yaml:"metadata"`
 }
 
 // Files returns every file of a render in a fixed order: the manifests, the

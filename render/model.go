@@ -23,6 +23,16 @@ type Model struct {
 	// RolePath is the IAM path of every role ("/" by default).
 	RolePath       string
 	Authentication Authentication
+	// UpgradeableTo is the target release's version during an upgrade
+	// window: the CloudCredential annotation is emitted with it.
+	UpgradeableTo string
+	// Namespaces are emitted as Namespace objects: the Secret namespaces
+	// only the target release has, when asked for.
+	Namespaces []string
+	// Dropped maps the role names of requests the release has but this
+	// cluster does not use to why (a disabled capability, a feature set):
+	// an owned role of such a name is an orphan with a known reason.
+	Dropped map[string]string
 }
 
 // Issuer is the service-account token issuer.

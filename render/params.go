@@ -39,6 +39,17 @@ type Params struct {
 	PublicKeys []PublicKey
 	// RoleNaming defaults to RoleNamingTruncate.
 	RoleNaming RoleNaming
+	// UpgradeableTo, Namespaces and Dropped are copied to the Model.
+	UpgradeableTo string
+	Namespaces    []string
+	Dropped       []DroppedRequest
+}
+
+// DroppedRequest is a request of the release that the cluster does not
+// use, and why.
+type DroppedRequest struct {
+	SecretRef NamespacedName
+	Reason    string
 }
 
 // PublicKey is a PKIX ("PUBLIC KEY") PEM block and where it came from.

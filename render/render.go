@@ -62,6 +62,14 @@ func Render(p Params, requests []CredentialsRequest) (*Model, error) {
 		return nil, err
 	}
 	m.Authentication = Authentication{ServiceAccountIssuer: m.Issuer.URL}
+	m.UpgradeableTo = p.UpgradeableTo
+	m.Namespaces = p.Namespaces
+	if len(p.Dropped) > 0 {
+		m.Dropped = map[string]string{}
+		for _, d := range p.Dropped {
+			m.Dropped[RoleName(p.Name, d.SecretRef, p.RoleNaming)] = d.Reason
+		}
+	}
 	return m, nil
 }
 

@@ -111,6 +111,7 @@ the same work from the command line.`,
 	root.AddCommand(
 		newRenderCommand(s),
 		newExtractCommand(s),
+		newDiffCommand(s),
 		newReleaseCommand(s),
 		newPlanCommand(s),
 		newApplyCommand(s),
