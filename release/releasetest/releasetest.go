@@ -18,6 +18,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -176,4 +177,18 @@ func FillerEntries(n int) []Entry {
 		entries[i] = Entry{Name: fmt.Sprintf("release-manifests/0000_50_filler_%04d.yaml", i), Data: []byte(body)}
 	}
 	return entries
+}
+
+// WriteLayout builds the release image of a payload directory (the base
+// layer plus its payload layer) as an OCI layout in dst.
+func WriteLayout(payloadDir, dst string) error {
+	img, _, err := ReleaseImage(payloadDir)
+	if err != nil {
+		return err
+	}
+	lp, err := layout.Write(dst, empty.Index)
+	if err != nil {
+		return err
+	}
+	return lp.AppendImage(img)
 }
