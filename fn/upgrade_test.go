@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/stsrender/stsrender/fn"
-	"github.com/stsrender/stsrender/render"
 	"github.com/stsrender/stsrender/release/releasetest"
+	"github.com/stsrender/stsrender/render"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -160,7 +160,7 @@ func TestUpgradeRefusesADowngrade(t *testing.T) {
 
 func TestUpgradeConfigValidation(t *testing.T) {
 	for spec, want := range map[string]string{
-		"  release:\n    upgradeTo: oci:x\n":                                "spec.release.upgradeTo: set spec.release.image",
+		"  release:\n    upgradeTo: oci:x\n":                               "spec.release.upgradeTo: set spec.release.image",
 		"  release:\n    image: oci:x\n  outputs:\n    namespaces: true\n": "spec.outputs.namespaces: only meaningful with spec.release.upgradeTo",
 		"  prune: true\n": "spec.prune: only meaningful with spec.apply: true",
 	} {
