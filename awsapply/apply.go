@@ -57,6 +57,12 @@ func (p *Planner) run(ctx context.Context, c *Change) error {
 	if len(c.steps) == 0 {
 		return nil
 	}
+	if c.Orphan && !p.Prune {
+		if p.Log != nil {
+			fmt.Fprintf(p.Log, "left orphan %s %s (%s); apply --prune deletes it\n", c.Kind, c.Name, c.Reason)
+		}
+		return nil
+	}
 	if p.Log != nil {
 		fmt.Fprintf(p.Log, "%s %s %s\n", progressVerb[c.Action], c.Kind, c.Name)
 	}

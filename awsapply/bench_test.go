@@ -2,6 +2,7 @@ package awsapply
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -48,4 +49,43 @@ func BenchmarkApply50Roles(b *testing.B) {
 	b.ReportMetric(float64(again.Milliseconds())/n, "reapply-ms")
 	b.ReportMetric(float64(againCalls)/n, "reapply-calls")
 	b.ReportMetric(float64(againMutating)/n, "reapply-mutating")
+}
+
+// BenchmarkPlanNoChange plans a cluster whose AWS side matches the render,
+// role by role and batched, for 50 and 500 roles, and reports the IAM
+// calls per role (the aim for batched reads is 0.1 or fewer) beside the
+// calls of the whole plan (bucket, objects and provider add a fixed few).
+func BenchmarkPlanNoChange(b *testing.B) {
+	requireMoto(b)
+	for _, n := range []int{50, 500} {
+		m := testModel(b, n, nil)
+		requireMoto(b)
+		px := newProxy(b)
+		seed := newPlanner(b, px, m)
+		seed.BatchedReads = true
+		seed.Concurrency = 16
+		apply(b, seed)
+		for _, batched := range []bool{false, true} {
+			name := fmt.Sprintf("roles=%d/%s", n, map[bool]string{false: "per-role", true: "batched"}[batched])
+			b.Run(name, func(b *testing.B) {
+				var calls, iamCalls int
+				start := time.Now()
+				for i := 0; i < b.N; i++ {
+					px.reset()
+					p := newPlanner(b, px, m)
+					p.BatchedReads = batched
+					plan, err := p.Plan(context.Background())
+					require.NoError(b, err)
+					require.False(b, plan.HasChanges())
+					total, _ := px.counts()
+					calls += total
+					iamCalls += px.countService("iam")
+				}
+				per := float64(b.N)
+				b.ReportMetric(float64(time.Since(start).Milliseconds())/per, "plan-ms")
+				b.ReportMetric(float64(calls)/per, "calls")
+				b.ReportMetric(float64(iamCalls)/per/float64(n), "iam-calls/role")
+			})
+		}
+	}
 }

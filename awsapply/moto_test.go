@@ -162,6 +162,19 @@ func (p *proxy) reset() {
 	p.calls, p.faults, p.onCall, p.injected = nil, nil, nil, 0
 }
 
+// countService counts the forwarded calls to one service.
+func (p *proxy) countService(service string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, c := range p.calls {
+		if c.service == service {
+			n++
+		}
+	}
+	return n
+}
+
 func (p *proxy) counts() (total int, mutating []string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -10,7 +10,8 @@ import (
 // public-bucket cluster (README.md lists the same actions), for any cluster
 // name; ScopedPolicy narrows it to one. The tests run apply and delete as a
 // user holding exactly this policy. iam:ListOpenIDConnectProviders is for
-// delete --name, which finds the provider by its tag.
+// delete --name, which finds the provider by its tag; the statement
+// OptionalBatchedRoleReads only makes plans cheaper.
 const MinimumPolicy = `{
   "Version": "2012-10-17",
   "Statement": [
@@ -29,7 +30,8 @@ const MinimumPolicy = `{
       "iam:ListRoles", "iam:ListRoleTags", "iam:ListRolePolicies", "iam:GetRolePolicy",
       "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:DeleteRole",
       "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary"
-    ], "Resource": "*"}
+    ], "Resource": "*"},
+    {"Sid": "OptionalBatchedRoleReads", "Effect": "Allow", "Action": ["iam:GetAccountAuthorizationDetails"], "Resource": "*"}
   ]
 }`
 
@@ -72,6 +74,9 @@ func ScopedPolicy(m *render.Model) ([]byte, error) {
 		// delete reads the tags of every role under the path to find the
 		// cluster's roles whose CredentialsRequest is gone.
 		{Effect: "Allow", Action: []string{"iam:ListRoleTags"}, Resource: rolesUnderPath + "*"},
+		// Optional: plan reads every role in a few calls with it, and falls
+		// back to reading role by role without it. It cannot be scoped.
+		{Sid: "OptionalBatchedRoleReads", Effect: "Allow", Action: []string{"iam:GetAccountAuthorizationDetails"}, Resource: "*"},
 	}}
 	if m.Bucket.Private {
 		cf := fmt.Sprintf("arn:%s:cloudfront::%s:", p, m.AccountID)

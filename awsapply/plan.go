@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/stsrender/stsrender/render"
@@ -51,6 +52,9 @@ type Change struct {
 	// Notes report what is left alone, such as inline policies stsrender
 	// did not write.
 	Notes []string `json:"notes,omitempty"`
+	// Orphan marks an owned role the render no longer has; apply deletes
+	// it only with Planner.Prune.
+	Orphan bool `json:"orphan,omitempty"`
 	// Loosens says how the trust-policy update would let more principals
 	// assume the role than the policy in AWS does (see trustLoosening).
 	// Apply refuses it unless Planner.AllowLoosening.
@@ -166,6 +170,15 @@ type Planner struct {
 	// distribution by the ownership tag, as ccoctl does, for a model from
 	// render.Identity that knows the name but not the issuer.
 	FindByTag bool
+	// Prune makes apply delete orphans: owned roles under the role path
+	// that the render no longer has. Without it they are planned and left.
+	Prune bool
+	// BatchedReads reads every role of the account in a few paginated
+	// calls (iam:GetAccountAuthorizationDetails and ListRoles) instead of
+	// three or more calls per role; denied, the plan falls back.
+	BatchedReads bool
+
+	batchDenied sync.Once
 }
 
 // Plan reads the current state and compares it with the model. It makes

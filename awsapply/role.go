@@ -3,6 +3,7 @@ package awsapply
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -10,19 +11,33 @@ import (
 	"github.com/stsrender/stsrender/render"
 )
 
-// planRoles inspects every role, a few at a time.
+// planRoles inspects every role, a few at a time, then the owned roles the
+// render no longer has (orphans).
 func (p *Planner) planRoles(ctx context.Context) ([]*Change, error) {
+	reader, err := p.reader(ctx)
+	if err != nil {
+		return nil, err
+	}
 	roles := p.Model.Roles
 	changes := make([]*Change, len(roles))
-	err := forEachLimited(ctx, len(roles), p.concurrency(), func(ctx context.Context, i int) error {
-		c, err := p.planRole(ctx, roles[i])
+	err = forEachLimited(ctx, len(roles), p.concurrency(), func(ctx context.Context, i int) error {
+		state, err := reader.role(ctx, roles[i].Name)
 		if err != nil {
 			return fmt.Errorf("plan role %s: %w", roles[i].Name, err)
 		}
-		changes[i] = c
+		if changes[i], err = p.planRole(roles[i], state); err != nil {
+			return fmt.Errorf("plan role %s: %w", roles[i].Name, err)
+		}
 		return nil
 	})
-	return changes, err
+	if err != nil {
+		return nil, err
+	}
+	orphans, err := p.planOrphans(ctx, reader)
+	if err != nil {
+		return nil, fmt.Errorf("plan orphaned roles: %w", err)
+	}
+	return append(changes, orphans...), nil
 }
 
 func (p *Planner) concurrency() int {
@@ -32,57 +47,72 @@ func (p *Planner) concurrency() int {
 	return 4
 }
 
-func (p *Planner) planRole(ctx context.Context, r render.Role) (*Change, error) {
+// planOrphans lists the roles under the role path that carry this
+// cluster's ownership tag (the exact key: a cluster named "prod" never
+// owns "prod-east"'s roles) and that the render does not have. They are
+// deleted only with Prune.
+func (p *Planner) planOrphans(ctx context.Context, reader roleReader) ([]*Change, error) {
+	desired := map[string]bool{}
+	for _, r := range p.Model.Roles {
+		desired[r.Name] = true
+	}
+	owned, err := reader.ownedUnder(ctx, p.rolePath(), p.Model.OwnershipTagKey, desired)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Change
+	for _, name := range owned {
+		reason := p.Model.Dropped[name]
+		if reason == "" {
+			reason = "no longer rendered: its CredentialsRequest is not in this release"
+		}
+		out = append(out, &Change{Kind: KindRole, Name: name, Action: Delete, Orphan: true,
+			Reason: "orphan: " + reason, steps: []step{p.deleteRole(name)}})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func (p *Planner) planRole(r render.Role, role *roleState) (*Change, error) {
 	c := &Change{Kind: KindRole, Name: r.Name, Action: NoChange}
 	trust := compactJSON(&r.TrustPolicy)
 	inline := compactJSON(&r.InlinePolicy)
-	out, err := p.Clients.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r.Name)})
-	if isNotFound(err) {
+	if role == nil {
 		c.Action = Create
 		c.steps = []step{p.createRole(r, trust), p.putRolePolicy(r, inline)}
 		return c, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	role := out.Role
-	tags := iamTagMap(role.Tags)
-	if !p.ownership(c, tags) {
+	if !p.ownership(c, role.Tags) {
 		return c, nil
 	}
-	if deref(role.Path) != r.Path {
+	if role.Path != r.Path {
 		c.Action = Conflict
-		c.Reason = fmt.Sprintf("exists with path %s, not %s; a role's path cannot change: delete the role or set spec.aws.rolePath: %s", deref(role.Path), r.Path, deref(role.Path))
+		c.Reason = fmt.Sprintf("exists with path %s, not %s; a role's path cannot change: delete the role or set spec.aws.rolePath: %s", role.Path, r.Path, role.Path)
 		return c, nil
 	}
-	current := decodePolicy(deref(role.AssumeRolePolicyDocument))
-	if same, err := samePolicy(current, trust); err != nil {
+	if same, err := samePolicy(role.Trust, trust); err != nil {
 		return nil, err
 	} else if !same {
-		loosens, err := trustLoosening(current, trust)
+		loosens, err := trustLoosening(role.Trust, trust)
 		if err != nil {
 			return nil, err
 		}
 		c.Loosens = loosens
-		c.diff("trust policy", canonicalJSON(current), canonicalJSON(trust), func(ctx context.Context) error {
+		c.diff("trust policy", canonicalJSON(role.Trust), canonicalJSON(trust), func(ctx context.Context) error {
 			return untilPropagated(ctx, p.Retry, func() error {
 				_, err := p.Clients.IAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(r.Name), PolicyDocument: aws.String(trust)})
 				return err
 			})
 		})
 	}
-	if d := deref(role.Description); d != r.Description {
+	if d := role.Description; d != r.Description {
 		c.diff("description", d, r.Description, func(ctx context.Context) error {
 			_, err := p.Clients.IAM.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String(r.Name), Description: aws.String(r.Description)})
 			return err
 		})
 	}
-	boundary := ""
-	if role.PermissionsBoundary != nil {
-		boundary = deref(role.PermissionsBoundary.PermissionsBoundaryArn)
-	}
-	if boundary != r.PermissionsBoundaryARN {
-		c.diff("permissions boundary", boundary, r.PermissionsBoundaryARN, func(ctx context.Context) error {
+	if role.Boundary != r.PermissionsBoundaryARN {
+		c.diff("permissions boundary", role.Boundary, r.PermissionsBoundaryARN, func(ctx context.Context) error {
 			if r.PermissionsBoundaryARN == "" {
 				_, err := p.Clients.IAM.DeleteRolePermissionsBoundary(ctx, &iam.DeleteRolePermissionsBoundaryInput{RoleName: aws.String(r.Name)})
 				return err
@@ -91,13 +121,13 @@ func (p *Planner) planRole(ctx context.Context, r render.Role) (*Change, error) 
 			return err
 		})
 	}
-	if missing := missingTags(tags, r.Tags); len(missing) > 0 {
-		c.diff("tags", formatTagMap(tags), formatTags(r.Tags), func(ctx context.Context) error {
+	if missing := missingTags(role.Tags, r.Tags); len(missing) > 0 {
+		c.diff("tags", formatTagMap(role.Tags), formatTags(r.Tags), func(ctx context.Context) error {
 			_, err := p.Clients.IAM.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(r.Name), Tags: iamTags(missing)})
 			return err
 		})
 	}
-	if err := p.planInlinePolicy(ctx, c, r, inline); err != nil {
+	if err := p.planInlinePolicy(c, r, inline, role.Inline); err != nil {
 		return nil, err
 	}
 	if len(c.Diffs) > 0 || c.Reason != "" {
@@ -108,16 +138,12 @@ func (p *Planner) planRole(ctx context.Context, r render.Role) (*Change, error) 
 
 // planInlinePolicy compares the role's inline policy with the render and
 // reports the inline policies stsrender did not write, which it leaves alone.
-func (p *Planner) planInlinePolicy(ctx context.Context, c *Change, r render.Role, inline string) error {
-	var names []string
-	pager := iam.NewListRolePoliciesPaginator(p.Clients.IAM, &iam.ListRolePoliciesInput{RoleName: aws.String(r.Name)})
-	for pager.HasMorePages() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return err
-		}
-		names = append(names, page.PolicyNames...)
+func (p *Planner) planInlinePolicy(c *Change, r render.Role, inline string, current map[string]string) error {
+	names := make([]string, 0, len(current))
+	for name := range current {
+		names = append(names, name)
 	}
+	sort.Strings(names)
 	found := false
 	for _, name := range names {
 		if name != r.InlinePolicyName {
@@ -125,17 +151,12 @@ func (p *Planner) planInlinePolicy(ctx context.Context, c *Change, r render.Role
 			continue
 		}
 		found = true
-		out, err := p.Clients.IAM.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(name)})
-		if err != nil {
-			return err
-		}
-		current := decodePolicy(deref(out.PolicyDocument))
-		same, err := samePolicy(current, inline)
+		same, err := samePolicy(current[name], inline)
 		if err != nil {
 			return err
 		}
 		if !same {
-			c.diff("inline policy "+name, canonicalJSON(current), canonicalJSON(inline), p.putRolePolicy(r, inline))
+			c.diff("inline policy "+name, canonicalJSON(current[name]), canonicalJSON(inline), p.putRolePolicy(r, inline))
 		}
 	}
 	if !found {

@@ -115,7 +115,7 @@ func TestSpecialFilesAreNeverRead(t *testing.T) {
 func TestApplyFromGitNeedsTheOperatorsConsent(t *testing.T) {
 	dir, _ := kustomization(t)
 	applied := 0
-	apply := func(context.Context, *render.Model) error { applied++; return nil }
+	apply := func(context.Context, *render.Model, bool) error { applied++; return nil }
 	cfg := config("  oidc:\n    publicKeyFile: sa-signer.pub\n  release:\n    manifestsDir: requests\n  apply: true\n")
 	cases := []struct {
 		reason  string

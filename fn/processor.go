@@ -31,9 +31,10 @@ type Processor struct {
 	Context context.Context
 	// Fetch pulls release images; nil refuses spec.release.image.
 	Fetch FetchFunc
-	// Apply creates or repairs the AWS side of a model (spec.apply: true);
-	// nil refuses spec.apply.
-	Apply func(ctx context.Context, m *render.Model) error
+	// Apply creates or repairs the AWS side of a model (spec.apply: true),
+	// deleting orphans when prune (spec.prune) is set; nil refuses
+	// spec.apply.
+	Apply func(ctx context.Context, m *render.Model, prune bool) error
 	// WorkDir resolves relative file names; empty means the working
 	// directory, which kustomize sets to the kustomization's directory.
 	WorkDir string
@@ -119,7 +120,7 @@ func (p *Processor) process(rl *framework.ResourceList) error {
 		return err
 	}
 	if cfg.Spec.Apply {
-		if err := p.Apply(ctx, result.Model); err != nil {
+		if err := p.Apply(ctx, result.Model, cfg.Spec.Prune); err != nil {
 			return fmt.Errorf("spec.apply: %w", err)
 		}
 	}

@@ -24,6 +24,7 @@ type awsFlags struct {
 	yes            bool
 	output         string
 	allowLoosening bool
+	prune          bool
 	timeout        time.Duration
 }
 
@@ -46,7 +47,7 @@ func newPlanner(ctx context.Context, s Streams, m *render.Model, f *awsFlags) (*
 	if err != nil {
 		return nil, err
 	}
-	return &awsapply.Planner{Clients: clients, Model: m, Adopt: f.adopt, AllowLoosening: f.allowLoosening, Log: s.Err}, nil
+	return &awsapply.Planner{Clients: clients, Model: m, Adopt: f.adopt, AllowLoosening: f.allowLoosening, Prune: f.prune, BatchedReads: true, Log: s.Err}, nil
 }
 
 // withTimeout bounds a whole command: every call, retry and wait.
@@ -75,7 +76,12 @@ role per CredentialsRequest) with the render and prints each resource as create,
 update (with a field-level diff), no change, or conflict (a resource of our name
 that is not tagged as owned by spec.name). It makes no mutating call.
 
-Exit status: 0 no changes, 2 changes (or conflicts), 1 error.
+Orphans (owned roles under the role path that the render no longer has) are
+planned as delete (orphan), with the reason when the release knows it; apply
+deletes them only with --prune. Roles are read in a few batched calls when the
+credentials allow iam:GetAccountAuthorizationDetails, else one by one.
+
+Exit status: 0 no changes, 2 changes (or conflicts, or orphans), 1 error.
 Credentials come from the standard AWS chain; AWS_ENDPOINT_URL is honoured.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -115,6 +121,9 @@ func newApplyCommand(s Streams) *cobra.Command {
 it refuses), and applies it: bucket, issuer documents, OIDC provider, roles. It
 converges: drift is repaired and a second apply makes no mutating call. Resources
 of our names that are not tagged as owned are left alone unless --adopt.
+Orphans, owned roles under the role path that the render no longer has (a
+release dropped their CredentialsRequest, a capability was disabled), are
+deleted only with --prune; otherwise they are reported and left.
 A trust-policy update that would loosen what an admin tightened in AWS (a Deny
 or a condition removed, a value admitted, a principal widened; plan marks it
 LOOSENS) is refused unless --allow-trust-loosening.
@@ -144,6 +153,7 @@ role's trust policy names the provider.`,
 	}
 	f.register(cmd, true)
 	cmd.Flags().BoolVar(&f.allowLoosening, "allow-trust-loosening", false, "replace trust policies even where plan says the update LOOSENS them")
+	cmd.Flags().BoolVar(&f.prune, "prune", false, "delete orphans: owned roles the render no longer has (plan lists them as delete (orphan))")
 	return cmd
 }
 
@@ -170,13 +180,13 @@ func applyAndVerify(ctx context.Context, s Streams, p *awsapply.Planner, plan *a
 
 // applyDuringRender is spec.apply: true in function mode: no prompt (the
 // config is the confirmation), the plan on stderr, conflicts fail the render.
-func applyDuringRender(s Streams) func(context.Context, *render.Model) error {
-	return func(ctx context.Context, m *render.Model) error {
+func applyDuringRender(s Streams) func(context.Context, *render.Model, bool) error {
+	return func(ctx context.Context, m *render.Model, prune bool) error {
 		clients, err := awsapply.NewClients(ctx, m.Region, awsapply.ClientOptions{Log: s.Err})
 		if err != nil {
 			return err
 		}
-		p := &awsapply.Planner{Clients: clients, Model: m, Log: s.Err}
+		p := &awsapply.Planner{Clients: clients, Model: m, Prune: prune, BatchedReads: true, Log: s.Err}
 		plan, err := p.Plan(ctx)
 		if err != nil {
 			return err
