@@ -187,4 +187,3 @@ func (p *Planner) reader(ctx context.Context) (roleReader, error) {
 	}
 	return b, nil
 }
-
