@@ -41,7 +41,7 @@ spec:
 
 // writeConfig writes a config into a temporary directory, pointing it at
 // the render package's test keys and requests.
-func writeConfig(t *testing.T, content string) string {
+func writeConfig(t testing.TB, content string) string {
 	t.Helper()
 	testdata, err := filepath.Abs(filepath.Join("..", "..", "render", "testdata"))
 	require.NoError(t, err)
@@ -49,7 +49,7 @@ func writeConfig(t *testing.T, content string) string {
 }
 
 // writeConfigWith is writeConfig with another requests directory.
-func writeConfigWith(t *testing.T, content, requests string) string {
+func writeConfigWith(t testing.TB, content, requests string) string {
 	t.Helper()
 	testdata, err := filepath.Abs(filepath.Join("..", "..", "render", "testdata"))
 	require.NoError(t, err)
