@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -108,18 +109,56 @@ type OutputsSpec struct {
 	// (default true); application teams rendering their own requests turn
 	// it off.
 	Authentication *bool `json:"authentication,omitempty"`
-	// AWS is "none" (default) or "document": the IAM roles, OIDC provider,
-	// bucket and issuer documents as reviewable stsrender.dev objects.
+	// AWS is "none" (default), "document" (the IAM roles, OIDC provider,
+	// bucket and issuer documents as reviewable stsrender.dev objects),
+	// "crossplane" or "crossplane-namespaced" (Upbound provider-aws managed
+	// resources) or "ack" (AWS Controllers for Kubernetes resources).
 	AWS string `json:"aws,omitempty"`
+	// Namespace is where namespaced outputs go: crossplane-namespaced, ack
+	// and the hive Secret.
+	Namespace string `json:"namespace,omitempty"`
+	// Crossplane tunes outputs.aws: crossplane and crossplane-namespaced.
+	Crossplane *CrossplaneSpec `json:"crossplane,omitempty"`
+	// ACK tunes outputs.aws: ack.
+	ACK *ACKSpec `json:"ack,omitempty"`
+	// Hive, when set, emits the manifests as one Secret for a Hive
+	// ClusterDeployment instead of separate objects.
+	Hive *HiveSpec `json:"hive,omitempty"`
 	// Namespaces emits, during an upgrade window, a Namespace object for
 	// each Secret namespace only the target release has (default false).
 	Namespaces bool `json:"namespaces,omitempty"`
 }
 
+// CrossplaneSpec tunes the Crossplane managed resources.
+type CrossplaneSpec struct {
+	// ProviderConfigName is the (Cluster)ProviderConfig; default "default".
+	ProviderConfigName string `json:"providerConfigName,omitempty"`
+	// DeletionPolicy is Orphan (default) or Delete.
+	DeletionPolicy string `json:"deletionPolicy,omitempty"`
+	// ManagementPolicies replaces the default, e.g. [Observe] to verify.
+	ManagementPolicies []string `json:"managementPolicies,omitempty"`
+}
+
+// ACKSpec tunes the ACK resources.
+type ACKSpec struct {
+	// DeletionPolicy is retain (default) or delete.
+	DeletionPolicy string `json:"deletionPolicy,omitempty"`
+	// AdoptionPolicy is adopt-or-create (default), adopt or none.
+	AdoptionPolicy string `json:"adoptionPolicy,omitempty"`
+}
+
+// HiveSpec names the manifests Secret of a ClusterDeployment.
+type HiveSpec struct {
+	SecretName string `json:"secretName"`
+}
+
 // Output modes of OutputsSpec.AWS.
 const (
-	AWSOutputNone     = "none"
-	AWSOutputDocument = "document"
+	AWSOutputNone                 = "none"
+	AWSOutputDocument             = "document"
+	AWSOutputCrossplane           = "crossplane"
+	AWSOutputCrossplaneNamespaced = "crossplane-namespaced"
+	AWSOutputACK                  = "ack"
 )
 
 // ParseConfig decodes and validates a function config. Unknown fields are
@@ -254,11 +293,7 @@ func (c *STSCredentials) Validate() error {
 			errs = append(errs, fmt.Errorf("spec.release.platform: %q is not os/arch[/variant], like linux/arm64", s.Release.Platform))
 		}
 	}
-	switch s.Outputs.AWS {
-	case AWSOutputNone, AWSOutputDocument:
-	default:
-		errs = append(errs, fmt.Errorf("spec.outputs.aws: %q is not one of none, document", s.Outputs.AWS))
-	}
+	errs = append(errs, s.Outputs.validate()...)
 	if s.Release.Capabilities != nil || s.Release.FeatureSet != "" {
 		in := release.Inclusion{FeatureSet: s.Release.FeatureSet, Capabilities: s.Release.Capabilities}
 		if err := in.Validate(); err != nil {
@@ -266,6 +301,40 @@ func (c *STSCredentials) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func (o OutputsSpec) validate() []error {
+	var errs []error
+	oneOf := func(field, value string, allowed ...string) {
+		if value != "" && !slices.Contains(allowed, value) {
+			errs = append(errs, fmt.Errorf("%s: %q is not one of %s", field, value, strings.Join(allowed, ", ")))
+		}
+	}
+	oneOf("spec.outputs.aws", o.AWS, AWSOutputNone, AWSOutputDocument, AWSOutputCrossplane, AWSOutputCrossplaneNamespaced, AWSOutputACK)
+	needNamespace := o.AWS == AWSOutputCrossplaneNamespaced || o.AWS == AWSOutputACK || o.Hive != nil
+	if needNamespace && o.Namespace == "" {
+		errs = append(errs, errors.New("spec.outputs.namespace: required with outputs.aws: crossplane-namespaced or ack, and with outputs.hive (the namespace of the emitted objects)"))
+	}
+	if o.Crossplane != nil {
+		if o.AWS != AWSOutputCrossplane && o.AWS != AWSOutputCrossplaneNamespaced {
+			errs = append(errs, errors.New("spec.outputs.crossplane: set outputs.aws: crossplane or crossplane-namespaced"))
+		}
+		oneOf("spec.outputs.crossplane.deletionPolicy", o.Crossplane.DeletionPolicy, "Orphan", "Delete")
+		for i, p := range o.Crossplane.ManagementPolicies {
+			oneOf(fmt.Sprintf("spec.outputs.crossplane.managementPolicies[%d]", i), p, "Observe", "Create", "Update", "Delete", "LateInitialize", "*")
+		}
+	}
+	if o.ACK != nil {
+		if o.AWS != AWSOutputACK {
+			errs = append(errs, errors.New("spec.outputs.ack: set outputs.aws: ack"))
+		}
+		oneOf("spec.outputs.ack.deletionPolicy", o.ACK.DeletionPolicy, "retain", "delete")
+		oneOf("spec.outputs.ack.adoptionPolicy", o.ACK.AdoptionPolicy, "adopt-or-create", "adopt", "none")
+	}
+	if o.Hive != nil && o.Hive.SecretName == "" {
+		errs = append(errs, errors.New("spec.outputs.hive.secretName: required (the Secret the ClusterDeployment's spec.provisioning.manifestsSecretRef names)"))
+	}
+	return errs
 }
 
 // Path resolves a file name of the config against its base directory.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/stsrender/stsrender/outputs"
 	"github.com/stsrender/stsrender/render"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -18,17 +19,31 @@ const (
 )
 
 // Objects converts a model into the function's output objects, in a fixed
-// order: the Authentication, the Secrets, then (outputs.aws: document) the
-// OIDC provider, the roles and the bucket.
-func Objects(m *render.Model, outputs OutputsSpec) ([]*yaml.RNode, error) {
+// order: the manifests (the Authentication, the Secrets; or, with
+// outputs.hive, one Secret holding them for Hive), then the AWS side in
+// the outputs.aws form.
+func Objects(m *render.Model, spec OutputsSpec) ([]*yaml.RNode, error) {
 	var out []*yaml.RNode
-	if outputs.Manifests == nil || *outputs.Manifests {
+	manifests := spec.Manifests == nil || *spec.Manifests
+	if manifests && spec.Hive != nil {
+		secret, err := outputs.Hive(m, outputs.HiveOptions{SecretName: spec.Hive.SecretName, Namespace: spec.Namespace})
+		if err != nil {
+			return nil, err
+		}
+		node, err := objectNode(secret)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, node)
+		manifests = false
+	}
+	if manifests {
 		manifests, err := m.Manifests()
 		if err != nil {
 			return nil, err
 		}
 		for _, mf := range manifests {
-			if mf.Path == render.AuthenticationPath && outputs.Authentication != nil && !*outputs.Authentication {
+			if mf.Path == render.AuthenticationPath && spec.Authentication != nil && !*spec.Authentication {
 				continue
 			}
 			node, err := yaml.Parse(string(mf.YAML))
@@ -41,7 +56,22 @@ func Objects(m *render.Model, outputs OutputsSpec) ([]*yaml.RNode, error) {
 			out = append(out, node)
 		}
 	}
-	if outputs.AWS != AWSOutputDocument {
+	switch spec.AWS {
+	case AWSOutputCrossplane, AWSOutputCrossplaneNamespaced, AWSOutputACK:
+		objects, err := awsObjects(m, spec)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range objects {
+			node, err := objectNode(o)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, node)
+		}
+		return out, nil
+	case AWSOutputDocument:
+	default:
 		return out, nil
 	}
 	type document struct {
@@ -61,6 +91,29 @@ func Objects(m *render.Model, outputs OutputsSpec) ([]*yaml.RNode, error) {
 		out = append(out, node)
 	}
 	return out, nil
+}
+
+func awsObjects(m *render.Model, spec OutputsSpec) ([]outputs.Object, error) {
+	if spec.AWS == AWSOutputACK {
+		o := outputs.ACKOptions{Namespace: spec.Namespace}
+		if spec.ACK != nil {
+			o.DeletionPolicy, o.AdoptionPolicy = spec.ACK.DeletionPolicy, spec.ACK.AdoptionPolicy
+		}
+		return outputs.ACK(m, o)
+	}
+	o := outputs.CrossplaneOptions{Namespaced: spec.AWS == AWSOutputCrossplaneNamespaced, Namespace: spec.Namespace}
+	if c := spec.Crossplane; c != nil {
+		o.ProviderConfigName, o.DeletionPolicy, o.ManagementPolicies = c.ProviderConfigName, c.DeletionPolicy, c.ManagementPolicies
+	}
+	return outputs.Crossplane(m, o)
+}
+
+func objectNode(o outputs.Object) (*yaml.RNode, error) {
+	raw, err := json.Marshal(o)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", o.Kind, o.Metadata.Name, err)
+	}
+	return yaml.ConvertJSONToYamlNode(string(raw))
 }
 
 // bucketDocumentSpec is the bucket with the issuer documents it serves.
