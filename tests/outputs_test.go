@@ -49,10 +49,10 @@ func TestOutputFormatsThroughKustomize(t *testing.T) {
 
 func TestOutputConfigErrorsFailTheBuild(t *testing.T) {
 	for spec, want := range map[string]string{
-		"  outputs:\n    aws: ack\n":                          "spec.outputs.namespace: required",
-		"  outputs:\n    aws: terraform\n":                    `spec.outputs.aws: "terraform" is not one of none, document, crossplane, crossplane-namespaced, ack`,
+		"  outputs:\n    aws: ack\n":       "spec.outputs.namespace: required",
+		"  outputs:\n    aws: terraform\n": `spec.outputs.aws: "terraform" is not one of none, document, crossplane, crossplane-namespaced, ack`,
 		"  outputs:\n    aws: ack\n    namespace: x\n    ack:\n      deletionPolicy: Retain\n": `spec.outputs.ack.deletionPolicy: "Retain" is not one of retain, delete`,
-		"  outputs:\n    namespace: x\n    hive: {}\n":          "spec.outputs.hive.secretName: required",
+		"  outputs:\n    namespace: x\n    hive: {}\n":                                         "spec.outputs.hive.secretName: required",
 	} {
 		dir := copyExample(t, "quickstart")
 		cfg := filepath.Join(dir, "sts-credentials.yaml")
