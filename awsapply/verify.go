@@ -84,3 +84,33 @@ func (p *Planner) verifyTrust(ctx context.Context, skip map[string]bool) error {
 	}
 	return errors.Join(errs...)
 }
+
+// PlanIssuerDocuments plans only the two issuer documents in an existing
+// bucket, for clusters whose bucket, provider and roles another controller
+// owns (ACK cannot upload S3 objects). Nothing else is read or changed.
+func (p *Planner) PlanIssuerDocuments(ctx context.Context) (*Plan, error) {
+	if err := p.checkAccount(ctx); err != nil {
+		return nil, err
+	}
+	b := p.Model.Bucket
+	_, err := p.Clients.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(b.Name)})
+	switch {
+	case isNotFound(err):
+		return nil, fmt.Errorf("bucket %s does not exist yet: create it first (the ACK Bucket, or stsrender apply), then publish the documents", b.Name)
+	case err != nil:
+		return nil, fmt.Errorf("bucket %s: %w", b.Name, explainUnreachable(err))
+	}
+	plan := &Plan{Name: p.Model.Name, Account: p.Model.AccountID, Region: p.Model.Region}
+	for _, obj := range b.Objects {
+		c, err := p.planObject(ctx, obj, true)
+		if err != nil {
+			return nil, fmt.Errorf("plan object %s: %w", obj.Key, err)
+		}
+		plan.Changes = append(plan.Changes, c)
+	}
+	return plan, nil
+}
+
+// VerifyDocuments reads both issuer documents back as STS will: anonymously
+// for a public bucket.
+func (p *Planner) VerifyDocuments(ctx context.Context) error { return p.verifyDocuments(ctx) }

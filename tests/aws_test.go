@@ -195,3 +195,54 @@ func TestKustomizeApply(t *testing.T) {
 	assert.NotContains(t, res.stderr, "creating")
 	assert.NotContains(t, res.stderr, "updating")
 }
+
+// TestApplyOnlyIssuerDocuments is the ACK pairing: ACK owns the bucket (here
+// created beforehand, untagged, as a controller would) and cannot upload
+// objects; apply --only issuer-documents writes and verifies the two
+// documents and makes no other call that changes anything: no role, no
+// provider, no bucket setting.
+func TestApplyOnlyIssuerDocuments(t *testing.T) {
+	env := awsEnv(t)
+	dir := installerExample(t)
+	run := func(args ...string) result { return runIn(t, dir, env, e2e.stsrender, args...) }
+
+	res := run("apply", "-f", "cluster.yaml", "--only", "issuer-documents", "--yes")
+	assert.Equal(t, 1, res.code)
+	assert.Contains(t, res.stderr, "bucket demo-oidc does not exist yet: create it first")
+
+	res = run("apply", "-f", "cluster.yaml", "--only", "roles", "--yes")
+	assert.Equal(t, 1, res.code)
+	assert.Contains(t, res.stderr, `--only "roles": the one part apply can do alone is issuer-documents`)
+
+	// A bucket without the public-read policy: publishing works, the
+	// anonymous read-back fails and says so.
+	createBucket(t, env, "demo-oidc", "")
+	res = run("apply", "-f", "cluster.yaml", "--only", "issuer-documents", "--yes")
+	assert.Equal(t, 1, res.code)
+	assert.Contains(t, res.stderr, "verify: read demo-oidc/.well-known/openid-configuration anonymously")
+
+	// What ACK's Bucket does with the rendered spec.policy.
+	out := filepath.Join(t.TempDir(), "out")
+	require.Equal(t, 0, run("render", "-f", "cluster.yaml", "-o", out).code)
+	var bucket struct{ Policy json.RawMessage }
+	data, err := os.ReadFile(filepath.Join(out, "s3", "bucket.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &bucket))
+	createBucket(t, env, "demo-oidc", string(bucket.Policy))
+
+	res = run("apply", "-f", "cluster.yaml", "--only", "issuer-documents", "--yes")
+	require.Equal(t, 0, res.code, res.stderr)
+	assert.Contains(t, res.stdout, "= s3-object                demo-oidc/.well-known/openid-configuration: no change", "written by the first run")
+	assert.NotContains(t, res.stdout, "iam-role")
+	assert.NotContains(t, res.stdout, "iam-oidc-provider")
+	assert.Contains(t, res.stderr, "published and verified")
+
+	res = run("plan", "-f", "cluster.yaml")
+	assert.Equal(t, 2, res.code)
+	assert.Contains(t, res.stdout, "+ iam-oidc-provider", "the provider and roles were left to ACK")
+	assert.Contains(t, res.stdout, "! s3-bucket                demo-oidc: conflict", "the bucket stays ACK's: the full apply would not take it without --adopt")
+
+	res = run("apply", "-f", "cluster.yaml", "--only", "issuer-documents", "--yes")
+	require.Equal(t, 0, res.code, res.stderr)
+	assert.Contains(t, res.stdout, "Summary: 2 no change", "idempotent")
+}

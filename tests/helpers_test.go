@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bytes"
+	"net/http"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -116,4 +117,33 @@ func installerExample(t *testing.T) string {
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "keys"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "keys", "serviceaccount-signer.public"), pub, 0o644))
 	return dir
+}
+
+// createBucket creates a bucket the way another controller would, through
+// the AWS API on moto, untagged, with policy when it is not empty.
+func createBucket(t *testing.T, env []string, name, policy string) {
+	t.Helper()
+	endpoint := ""
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "AWS_ENDPOINT_URL="); ok {
+			endpoint = v
+		}
+	}
+	require.NotEmpty(t, endpoint)
+	req, err := http.NewRequest(http.MethodPut, endpoint+"/"+name, strings.NewReader(`<CreateBucketConfiguration><LocationConstraint>us-east-2</LocationConstraint></CreateBucketConfiguration>`))
+	require.NoError(t, err)
+	// moto accepts unsigned requests when it does not enforce IAM.
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Contains(t, []int{http.StatusOK, http.StatusConflict}, resp.StatusCode, "created, or already ours")
+	if policy == "" {
+		return
+	}
+	req, err = http.NewRequest(http.MethodPut, endpoint+"/"+name+"?policy", strings.NewReader(policy))
+	require.NoError(t, err)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Less(t, resp.StatusCode, 300)
 }

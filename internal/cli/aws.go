@@ -25,6 +25,7 @@ type awsFlags struct {
 	output         string
 	allowLoosening bool
 	prune          bool
+	only           string
 	timeout        time.Duration
 }
 
@@ -124,6 +125,10 @@ of our names that are not tagged as owned are left alone unless --adopt.
 Orphans, owned roles under the role path that the render no longer has (a
 release dropped their CredentialsRequest, a capability was disabled), are
 deleted only with --prune; otherwise they are reported and left.
+
+--only issuer-documents writes and verifies only .well-known/openid-configuration
+and keys.json in the existing bucket, for clusters whose bucket, provider and
+roles ACK manages (ACK cannot upload S3 objects). Nothing else is touched.
 A trust-policy update that would loosen what an admin tightened in AWS (a Deny
 or a condition removed, a value admitted, a principal widened; plan marks it
 LOOSENS) is refused unless --allow-trust-loosening.
@@ -132,11 +137,17 @@ It ends by reading the issuer documents back anonymously and checking that every
 role's trust policy names the provider.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.only != "" && f.only != onlyIssuerDocuments {
+				return fmt.Errorf("--only %q: the one part apply can do alone is %s", f.only, onlyIssuerDocuments)
+			}
 			ctx, cancel := f.withTimeout(cmd)
 			defer cancel()
 			p, err := f.planner(ctx, s)
 			if err != nil {
 				return err
+			}
+			if f.only == onlyIssuerDocuments {
+				return f.awsError(ctx, publishIssuerDocuments(ctx, s, p, f.yes))
 			}
 			plan, err := p.Plan(ctx)
 			if err != nil {
@@ -154,7 +165,35 @@ role's trust policy names the provider.`,
 	f.register(cmd, true)
 	cmd.Flags().BoolVar(&f.allowLoosening, "allow-trust-loosening", false, "replace trust policies even where plan says the update LOOSENS them")
 	cmd.Flags().BoolVar(&f.prune, "prune", false, "delete orphans: owned roles the render no longer has (plan lists them as delete (orphan))")
+	cmd.Flags().StringVar(&f.only, "only", "", "issuer-documents: only write and verify the two issuer documents in an existing bucket (for ACK, which cannot upload objects)")
 	return cmd
+}
+
+// onlyIssuerDocuments is apply --only's one value.
+const onlyIssuerDocuments = "issuer-documents"
+
+// publishIssuerDocuments writes and verifies the two issuer documents in a
+// bucket another controller manages (ACK cannot upload objects), touching
+// nothing else.
+func publishIssuerDocuments(ctx context.Context, s Streams, p *awsapply.Planner, yes bool) error {
+	plan, err := p.PlanIssuerDocuments(ctx)
+	if err != nil {
+		return err
+	}
+	plan.WriteText(s.Out)
+	if plan.HasChanges() {
+		if err := confirm(s, yes, "Publish the issuer documents?"); err != nil {
+			return err
+		}
+		if err := p.Apply(ctx, plan); err != nil {
+			return fmt.Errorf("apply: %w", err)
+		}
+	}
+	if err := p.VerifyDocuments(ctx); err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	fmt.Fprintln(s.Err, "published and verified: both issuer documents are readable anonymously")
+	return nil
 }
 
 // applyAndVerify applies a plan, then verifies what STS relies on, even when
