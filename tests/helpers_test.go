@@ -2,8 +2,8 @@ package tests
 
 import (
 	"bytes"
-	"net/http"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
