@@ -46,7 +46,9 @@ func TestHiveExample(t *testing.T) {
 
 	ic := find(nodes, "Secret", "clusters", field(t, cd, "spec", "provisioning", "installConfigSecretRef", "name"))
 	require.NotNil(t, ic)
-	raw, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(field(t, ic, "data", "install-config.yaml")), ""))
+	value, err := ic.Pipe(yaml.Lookup("data", "install-config.yaml"))
+	require.NoError(t, err)
+	raw, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(value.YNode().Value), ""))
 	require.NoError(t, err)
 	assert.Contains(t, string(raw), "credentialsMode: Manual")
 
