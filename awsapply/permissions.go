@@ -93,3 +93,13 @@ func ScopedPolicy(m *render.Model) ([]byte, error) {
 	}
 	return render.MarshalIndented(doc)
 }
+
+// DoctorPolicy is what stsrender doctor reads: the provider and roles,
+// nothing it could change. AssumeRoleWithWebIdentity (--assume) is
+// unsigned, as a pod's call is, and needs no permission.
+const DoctorPolicy = `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Effect": "Allow", "Action": ["iam:GetOpenIDConnectProvider", "iam:GetRole", "iam:GetRolePolicy"], "Resource": "*"}
+  ]
+}`

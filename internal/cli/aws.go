@@ -372,8 +372,9 @@ func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
 func newPermissionsCommand(s Streams) *cobra.Command {
 	var configFile string
+	var forDoctor bool
 	cmd := &cobra.Command{
-		Use:   "permissions [-f CONFIG]",
+		Use:   "permissions [-f CONFIG | --doctor]",
 		Short: "Print the least IAM policy apply and delete need",
 		Long: `permissions prints the IAM policy document that apply, verify and delete need.
 
@@ -386,6 +387,10 @@ actions. Only the config's names are read, not the release or the keys.`,
 		Example: `  stsrender permissions -f cluster.yaml > stsrender-policy.json`,
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			if forDoctor {
+				_, err := fmt.Fprintln(s.Out, awsapply.DoctorPolicy)
+				return err
+			}
 			if configFile == "" {
 				_, err := fmt.Fprintln(s.Out, awsapply.MinimumPolicy)
 				return err
@@ -407,5 +412,6 @@ actions. Only the config's names are read, not the release or the keys.`,
 		},
 	}
 	cmd.Flags().StringVarP(&configFile, "config", "f", "", "scope the policy to this STSCredentials config")
+	cmd.Flags().BoolVar(&forDoctor, "doctor", false, "the read-only policy stsrender doctor needs")
 	return cmd
 }
