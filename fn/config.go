@@ -124,6 +124,10 @@ type OutputsSpec struct {
 	// Hive, when set, emits the manifests as one Secret for a Hive
 	// ClusterDeployment instead of separate objects.
 	Hive *HiveSpec `json:"hive,omitempty"`
+	// ServiceAccounts, in transformer mode, binds the service accounts of
+	// the stream's CredentialsRequests to their roles through the pod
+	// identity webhook.
+	ServiceAccounts *ServiceAccountsSpec `json:"serviceAccounts,omitempty"`
 	// Namespaces emits, during an upgrade window, a Namespace object for
 	// each Secret namespace only the target release has (default false).
 	Namespaces bool `json:"namespaces,omitempty"`
@@ -146,6 +150,34 @@ type ACKSpec struct {
 	// AdoptionPolicy is adopt-or-create (default), adopt or none.
 	AdoptionPolicy string `json:"adoptionPolicy,omitempty"`
 }
+
+// ServiceAccountsSpec binds application service accounts to their roles
+// through the pod identity webhook.
+type ServiceAccountsSpec struct {
+	// Annotate emits each service account of a stream CredentialsRequest
+	// with the webhook's annotations, or annotates the stream's own
+	// ServiceAccount of that name in place.
+	Annotate bool `json:"annotate"`
+	// TokenExpiration sets eks.amazonaws.com/token-expiration (seconds, 600
+	// or more); 0 leaves the webhook's default.
+	TokenExpiration int `json:"tokenExpiration,omitempty"`
+	// Secrets says whether those requests still get their credentials
+	// Secret (default true). A request overrides it with the annotation
+	// stsrender.dev/secret: "true" or "false".
+	Secrets *bool `json:"secrets,omitempty"`
+}
+
+// Annotations on a CredentialsRequest that choose its route. Both take
+// "true" or "false".
+const (
+	// SecretAnnotation: is the Secret emitted beside the annotated service
+	// accounts (default: outputs.serviceAccounts.secrets)?
+	SecretAnnotation = "stsrender.dev/secret"
+	// PodIdentityAnnotation: are the request's service accounts annotated
+	// (default true with outputs.serviceAccounts.annotate)? "false" keeps
+	// the request on the Secret route alone.
+	PodIdentityAnnotation = "stsrender.dev/pod-identity"
+)
 
 // HiveSpec names the manifests Secret of a ClusterDeployment.
 type HiveSpec struct {
@@ -330,6 +362,9 @@ func (o OutputsSpec) validate() []error {
 		}
 		oneOf("spec.outputs.ack.deletionPolicy", o.ACK.DeletionPolicy, "retain", "delete")
 		oneOf("spec.outputs.ack.adoptionPolicy", o.ACK.AdoptionPolicy, "adopt-or-create", "adopt", "none")
+	}
+	if sa := o.ServiceAccounts; sa != nil && sa.TokenExpiration != 0 && sa.TokenExpiration < 600 {
+		errs = append(errs, fmt.Errorf("spec.outputs.serviceAccounts.tokenExpiration: %d is under the pod identity webhook's minimum of 600 seconds", sa.TokenExpiration))
 	}
 	if o.Hive != nil && o.Hive.SecretName == "" {
 		errs = append(errs, errors.New("spec.outputs.hive.secretName: required (the Secret the ClusterDeployment's spec.provisioning.manifestsSecretRef names)"))

@@ -128,6 +128,11 @@ func (p *Processor) process(rl *framework.ResourceList) error {
 	if err != nil {
 		return err
 	}
+	if sa := cfg.Spec.Outputs.ServiceAccounts; sa != nil && sa.Annotate {
+		if generated, err = bindServiceAccounts(result.Model, sa, stream, passThrough, generated); err != nil {
+			return err
+		}
+	}
 	if p.Log != nil && p.Explain {
 		for _, d := range result.Selection.Decisions {
 			fmt.Fprintf(p.Log, "stsrender: %s\n", d)

@@ -65,9 +65,31 @@ func TestAppCredentialsTransformer(t *testing.T) {
 	assert.Equal(t, "arn:aws:s3:::payments-invoices/*", field(t, cr, "spec", "providerSpec", "statementEntries", "[effect=Allow]", "resource"))
 	assert.Contains(t, string(original), "payments-s3-credentials")
 
-	s3 := find(nodes, "Secret", "payments", "payments-s3-credentials")
-	assert.Contains(t, field(t, s3, "stringData", "credentials"), "role_arn = arn:aws:iam::123456789012:role/demo-payments-payments-s3-credentials")
-	assert.NotNil(t, find(nodes, "Secret", "payments", "payments-sqs-credentials"))
+	// The pod identity webhook route: the team's ServiceAccount annotated
+	// in place (its own annotation kept), the missing one emitted, and no
+	// Secret for the request (outputs.serviceAccounts.secrets: false).
+	s3Role := "arn:aws:iam::123456789012:role/demo-payments-payments-s3-credentials"
+	api := find(nodes, "ServiceAccount", "payments", "payments-api")
+	require.NotNil(t, api)
+	assert.Equal(t, map[string]string{
+		"eks.amazonaws.com/role-arn": s3Role, "eks.amazonaws.com/audience": "sts.amazonaws.com",
+		"eks.amazonaws.com/sts-regional-endpoints": "true", "eks.amazonaws.com/token-expiration": "3600",
+		"team.example.com/owner": "payments",
+	}, withoutInternal(api.GetAnnotations()))
+	worker := find(nodes, "ServiceAccount", "payments", "payments-worker")
+	require.NotNil(t, worker, "a service account the stream lacks is emitted")
+	assert.Equal(t, s3Role, worker.GetAnnotations()["eks.amazonaws.com/role-arn"])
+	count := 0
+	for _, n := range nodes {
+		if n.GetKind() == "ServiceAccount" {
+			count++
+		}
+	}
+	assert.Equal(t, 2, count, "no duplicate of the team's ServiceAccount")
+	assert.Nil(t, find(nodes, "Secret", "payments", "payments-s3-credentials"), "the webhook route needs no Secret")
+	sqs := find(nodes, "Secret", "payments", "payments-sqs-credentials")
+	require.NotNil(t, sqs, "stsrender.dev/pod-identity: false keeps the Secret route")
+	assert.Contains(t, field(t, sqs, "stringData", "credentials"), "role_arn = arn:aws:iam::123456789012:role/demo-payments-payments-sqs-credentials")
 	assert.Nil(t, find(nodes, "Authentication", "", "cluster"), "outputs.authentication: false")
 
 	role := find(nodes, "IAMRole", "", "demo-payments-payments-s3-credentials")
@@ -78,7 +100,9 @@ func TestAppCredentialsTransformer(t *testing.T) {
 	assert.Contains(t, trust, "system:serviceaccount:payments:payments-worker")
 	inline := field(t, role, "spec", "InlinePolicies", "demo-payments-payments-s3-credentials")
 	assert.Contains(t, inline, "kms:ViaService: s3.us-east-2.amazonaws.com")
-	assert.NotNil(t, find(nodes, "OIDCProvider", "", "demo"))
+	provider := find(nodes, "OIDCProvider", "", "demo")
+	require.NotNil(t, provider)
+	assert.Contains(t, field(t, provider, "spec", "ClientIDList"), "sts.amazonaws.com", "the webhook's audience is always a client ID")
 	bucket := find(nodes, "OIDCBucket", "", "demo-oidc")
 	require.NotNil(t, bucket)
 	assert.Contains(t, field(t, bucket, "spec", "Objects"), `"kid":`)
@@ -181,4 +205,14 @@ func TestBrokenConfigFailsBuild(t *testing.T) {
 			assert.Contains(t, line[:strings.Index(line, "\n")+1], "\n", "our message ends its line before kustomize's")
 		})
 	}
+}
+
+func withoutInternal(annotations map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range annotations {
+		if !strings.HasPrefix(k, "config.kubernetes.io/") && !strings.HasPrefix(k, "internal.config.kubernetes.io/") {
+			out[k] = v
+		}
+	}
+	return out
 }
