@@ -37,7 +37,7 @@ type Result struct {
 // are selected for, load them, select, read the keys, render. With
 // spec.release.upgradeTo the target release is selected the same way and
 // the roles cover both. Each step's errors carry the step's name.
-func Build(ctx context.Context, cfg *STSCredentials, opts Options) (*Result, error) {
+func Build(ctx context.Context, cfg *Config, opts Options) (*Result, error) {
 	inclusion, err := clusterInclusion(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("read cluster settings: %w", err)
@@ -74,7 +74,7 @@ func Build(ctx context.Context, cfg *STSCredentials, opts Options) (*Result, err
 // two selections: roles allow what either release needs, the
 // CloudCredential annotation names the target, and (when asked) the
 // namespaces only the target has are emitted.
-func upgradeWindow(ctx context.Context, cfg *STSCredentials, opts Options, inclusion release.Inclusion, current *release.Manifests, result *Result, params *render.Params) ([]render.CredentialsRequest, error) {
+func upgradeWindow(ctx context.Context, cfg *Config, opts Options, inclusion release.Inclusion, current *release.Manifests, result *Result, params *render.Params) ([]render.CredentialsRequest, error) {
 	if opts.Fetch == nil {
 		return nil, errors.New("pulling release images is not available here")
 	}
@@ -154,7 +154,7 @@ func newNamespaces(current, target []render.CredentialsRequest) []string {
 // release source: a directory of CredentialsRequests (as stsrender extract
 // writes it), or anything spec.release.image accepts. It returns the
 // selection and the release's version (nil when unknown).
-func SelectSource(ctx context.Context, cfg *STSCredentials, source string, opts Options) (*release.Selection, *release.Version, error) {
+func SelectSource(ctx context.Context, cfg *Config, source string, opts Options) (*release.Selection, *release.Version, error) {
 	inclusion, err := clusterInclusion(cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read cluster settings: %w", err)
@@ -196,7 +196,7 @@ func selectRequests(m *release.Manifests, stream []render.Document, in release.I
 	return release.Select(docs, m.Version, in)
 }
 
-func clusterInclusion(cfg *STSCredentials) (release.Inclusion, error) {
+func clusterInclusion(cfg *Config) (release.Inclusion, error) {
 	r := cfg.Spec.Release
 	if r.InstallConfig != "" {
 		data, err := cfg.files.Read("spec.release.installConfig", r.InstallConfig, fsguard.MaxConfigBytes)
@@ -210,10 +210,10 @@ func clusterInclusion(cfg *STSCredentials) (release.Inclusion, error) {
 		in.Profile = r.ClusterProfile
 		return in, nil
 	}
-	return release.Inclusion{FeatureSet: r.FeatureSet, Capabilities: r.Capabilities, Profile: r.ClusterProfile}, nil
+	return release.Inclusion{FeatureSet: r.FeatureSet, Capabilities: r.Capabilities.Release(), Profile: r.ClusterProfile}, nil
 }
 
-func loadManifests(ctx context.Context, cfg *STSCredentials, opts Options) (*release.Manifests, error) {
+func loadManifests(ctx context.Context, cfg *Config, opts Options) (*release.Manifests, error) {
 	r := cfg.Spec.Release
 	switch {
 	case opts.CredentialsRequestsDir != "":

@@ -3,6 +3,7 @@ package fn
 import (
 	"context"
 	"fmt"
+	"github.com/stsrender/stsrender/api/v1alpha1"
 	"io"
 	"os"
 
@@ -15,13 +16,13 @@ import (
 // FetchFunc pulls the manifests of the release image a config names; files
 // resolves (and in function mode confines) local image sources and the
 // pull secret.
-type FetchFunc func(ctx context.Context, spec ReleaseSpec, files Files) (*release.Manifests, error)
+type FetchFunc func(ctx context.Context, spec v1alpha1.ReleaseSpec, files Files) (*release.Manifests, error)
 
 // ImageFetcher returns the FetchFunc used by the CLI and the function: the
 // pull secret and mirrors from the config, the on-disk cache, warnings and
 // (on a terminal) progress on log.
 func ImageFetcher(log io.Writer) FetchFunc {
-	return func(ctx context.Context, spec ReleaseSpec, files Files) (*release.Manifests, error) {
+	return func(ctx context.Context, spec v1alpha1.ReleaseSpec, files Files) (*release.Manifests, error) {
 		var pullSecret *release.PullSecret
 		if spec.PullSecretFile != "" && release.NeedsCredentials(spec.Image) {
 			data, err := files.Read("spec.release.pullSecretFile", spec.PullSecretFile, fsguard.MaxPullSecretBytes)
@@ -51,7 +52,7 @@ func ImageFetcher(log io.Writer) FetchFunc {
 // operator's environment ($REGISTRY_AUTH_FILE, then the podman and docker
 // locations). Limits and timeouts come from the environment too: they are
 // the operator's to set, never the config's.
-func NewReleaseClient(spec ReleaseSpec, pullSecret *release.PullSecret, log io.Writer) (*release.Client, error) {
+func NewReleaseClient(spec v1alpha1.ReleaseSpec, pullSecret *release.PullSecret, log io.Writer) (*release.Client, error) {
 	var keychain authn.Keychain
 	if release.NeedsCredentials(spec.Image) {
 		var err error

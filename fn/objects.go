@@ -3,6 +3,7 @@ package fn
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/stsrender/stsrender/api/v1alpha1"
 
 	"github.com/stsrender/stsrender/outputs"
 	"github.com/stsrender/stsrender/render"
@@ -22,7 +23,7 @@ const (
 // order: the manifests (the Authentication, the Secrets; or, with
 // outputs.hive, one Secret holding them for Hive), then the AWS side in
 // the outputs.aws form.
-func Objects(m *render.Model, spec OutputsSpec) ([]*yaml.RNode, error) {
+func Objects(m *render.Model, spec v1alpha1.OutputsSpec) ([]*yaml.RNode, error) {
 	var out []*yaml.RNode
 	manifests := spec.Manifests == nil || *spec.Manifests
 	if manifests && spec.Hive != nil {
@@ -57,7 +58,7 @@ func Objects(m *render.Model, spec OutputsSpec) ([]*yaml.RNode, error) {
 		}
 	}
 	switch spec.AWS {
-	case AWSOutputCrossplane, AWSOutputCrossplaneNamespaced, AWSOutputACK:
+	case v1alpha1.AWSOutputCrossplane, v1alpha1.AWSOutputCrossplaneNamespaced, v1alpha1.AWSOutputACK:
 		objects, err := awsObjects(m, spec)
 		if err != nil {
 			return nil, err
@@ -70,7 +71,7 @@ func Objects(m *render.Model, spec OutputsSpec) ([]*yaml.RNode, error) {
 			out = append(out, node)
 		}
 		return out, nil
-	case AWSOutputDocument:
+	case v1alpha1.AWSOutputDocument:
 	default:
 		return out, nil
 	}
@@ -93,15 +94,15 @@ func Objects(m *render.Model, spec OutputsSpec) ([]*yaml.RNode, error) {
 	return out, nil
 }
 
-func awsObjects(m *render.Model, spec OutputsSpec) ([]outputs.Object, error) {
-	if spec.AWS == AWSOutputACK {
+func awsObjects(m *render.Model, spec v1alpha1.OutputsSpec) ([]outputs.Object, error) {
+	if spec.AWS == v1alpha1.AWSOutputACK {
 		o := outputs.ACKOptions{Namespace: spec.Namespace}
 		if spec.ACK != nil {
 			o.DeletionPolicy, o.AdoptionPolicy = spec.ACK.DeletionPolicy, spec.ACK.AdoptionPolicy
 		}
 		return outputs.ACK(m, o)
 	}
-	o := outputs.CrossplaneOptions{Namespaced: spec.AWS == AWSOutputCrossplaneNamespaced, Namespace: spec.Namespace}
+	o := outputs.CrossplaneOptions{Namespaced: spec.AWS == v1alpha1.AWSOutputCrossplaneNamespaced, Namespace: spec.Namespace}
 	if c := spec.Crossplane; c != nil {
 		o.ProviderConfigName, o.DeletionPolicy, o.ManagementPolicies = c.ProviderConfigName, c.DeletionPolicy, c.ManagementPolicies
 	}
@@ -138,7 +139,7 @@ func bucketDocument(b render.Bucket) bucketDocumentSpec {
 
 func awsDocument(kind, name string, spec any) (*yaml.RNode, error) {
 	raw, err := json.Marshal(map[string]any{
-		"apiVersion": APIVersion,
+		"apiVersion": v1alpha1.APIVersion,
 		"kind":       kind,
 		"metadata":   map[string]any{"name": name},
 		"spec":       spec,

@@ -2,6 +2,7 @@ package fn
 
 import (
 	"fmt"
+	"github.com/stsrender/stsrender/api/v1alpha1"
 	"slices"
 
 	"github.com/stsrender/stsrender/outputs"
@@ -17,7 +18,7 @@ import (
 // team's other annotations stay); a missing one is emitted. The request's
 // Secret is kept or dropped as the config's default and the request's
 // stsrender.dev/secret annotation say.
-func bindServiceAccounts(m *render.Model, spec *ServiceAccountsSpec, stream []render.Document, passThrough, generated []*yaml.RNode) ([]*yaml.RNode, error) {
+func bindServiceAccounts(m *render.Model, spec *v1alpha1.ServiceAccountsSpec, stream []render.Document, passThrough, generated []*yaml.RNode) ([]*yaml.RNode, error) {
 	fromStream := map[render.NamespacedName]bool{}
 	for _, d := range stream {
 		if cr, reason, err := render.CredentialsRequestFromDocument(d); err == nil && reason == "" {
@@ -31,7 +32,7 @@ func bindServiceAccounts(m *render.Model, spec *ServiceAccountsSpec, stream []re
 		if !fromStream[ref] {
 			continue
 		}
-		podIdentity, err := boolAnnotation(role.Request, PodIdentityAnnotation, true)
+		podIdentity, err := boolAnnotation(role.Request, v1alpha1.PodIdentityAnnotation, true)
 		if err != nil {
 			return nil, err
 		}
@@ -42,7 +43,7 @@ func bindServiceAccounts(m *render.Model, spec *ServiceAccountsSpec, stream []re
 			key := render.NamespacedName{Namespace: ref.Namespace, Name: sa}
 			if other, dup := boundTo[key]; dup {
 				return nil, fmt.Errorf("%s (CredentialsRequest %s/%s): service account %s is also in CredentialsRequest %s/%s (%s); the webhook binds one role per service account: keep one request on the Secret route with %s: \"false\"",
-					role.Request.Source, role.Request.Namespace, role.Request.Name, key, other.Namespace, other.Name, other.Source, PodIdentityAnnotation)
+					role.Request.Source, role.Request.Namespace, role.Request.Name, key, other.Namespace, other.Name, other.Source, v1alpha1.PodIdentityAnnotation)
 			}
 			boundTo[key] = role.Request
 		}
@@ -65,7 +66,7 @@ func bindServiceAccounts(m *render.Model, spec *ServiceAccountsSpec, stream []re
 			}
 			generated = append(generated, node)
 		}
-		keep, err := boolAnnotation(role.Request, SecretAnnotation, spec.Secrets == nil || *spec.Secrets)
+		keep, err := boolAnnotation(role.Request, v1alpha1.SecretAnnotation, spec.Secrets == nil || *spec.Secrets)
 		if err != nil {
 			return nil, err
 		}

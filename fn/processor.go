@@ -3,6 +3,7 @@ package fn
 import (
 	"context"
 	"fmt"
+	"github.com/stsrender/stsrender/api/v1alpha1"
 	"io"
 	"os"
 	"slices"
@@ -76,7 +77,7 @@ func (p *Processor) Process(rl *framework.ResourceList) error {
 
 func (p *Processor) process(rl *framework.ResourceList) error {
 	if rl.FunctionConfig == nil || rl.FunctionConfig.IsNilOrEmpty() {
-		return fmt.Errorf("no functionConfig: declare an %s %s object with the config.kubernetes.io/function annotation", APIVersion, Kind)
+		return fmt.Errorf("no functionConfig: declare an %s %s object with the config.kubernetes.io/function annotation", v1alpha1.APIVersion, v1alpha1.Kind)
 	}
 	cfgYAML, err := rl.FunctionConfig.String()
 	if err != nil {
@@ -145,9 +146,9 @@ func (p *Processor) process(rl *framework.ResourceList) error {
 // splitItems drops the function's own config (kustomize hands it to a
 // generator as its only item) and collects the CredentialsRequests of the
 // stream.
-func splitItems(items []*yaml.RNode, cfg *STSCredentials) (passThrough []*yaml.RNode, stream []render.Document, err error) {
+func splitItems(items []*yaml.RNode, cfg *Config) (passThrough []*yaml.RNode, stream []render.Document, err error) {
 	for i, item := range items {
-		if item.GetApiVersion() == APIVersion && item.GetKind() == Kind {
+		if item.GetApiVersion() == v1alpha1.APIVersion && item.GetKind() == v1alpha1.Kind {
 			continue
 		}
 		passThrough = append(passThrough, item)

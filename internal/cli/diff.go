@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"github.com/stsrender/stsrender/api/v1alpha1"
 	"github.com/stsrender/stsrender/fn"
 	"github.com/stsrender/stsrender/release"
 	"github.com/stsrender/stsrender/render"
@@ -40,7 +41,7 @@ a table for a pull-request comment.`,
 			if err := checkOutput(output, "text", "json", "markdown"); err != nil {
 				return err
 			}
-			cfg := &fn.STSCredentials{Spec: fn.Spec{Name: "<name>"}}
+			cfg := fn.NewConfig(&v1alpha1.STSCredentials{Spec: v1alpha1.Spec{Name: "<name>"}}, ".")
 			if configFile != "" {
 				var err error
 				if cfg, err = loadConfigFile(configFile); err != nil {

@@ -72,7 +72,7 @@ openshift-install.`,
 	return cmd
 }
 
-func loadConfigFile(path string) (*fn.STSCredentials, error) {
+func loadConfigFile(path string) (*fn.Config, error) {
 	data, err := fsguard.ReadRegular(path, fsguard.MaxConfigBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)

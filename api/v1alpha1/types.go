@@ -1,0 +1,242 @@
+package v1alpha1
+
+// API group, version and kind of the config.
+const (
+	APIVersion = "stsrender.dev/v1alpha1"
+	Kind       = "STSCredentials"
+)
+
+// STSCredentials is the STS configuration of one OpenShift cluster on AWS: the
+// KRM functionConfig of stsrender and the file of stsrender render -f.
+type STSCredentials struct {
+	// APIVersion is stsrender.dev/v1alpha1.
+	APIVersion string `json:"apiVersion"`
+	// Kind is STSCredentials.
+	Kind string `json:"kind"`
+	// Metadata is the object's metadata; config.kubernetes.io/function names
+	// the function for kustomize.
+	Metadata map[string]any `json:"metadata,omitempty"`
+	// Spec is the cluster's STS configuration.
+	Spec Spec `json:"spec"`
+}
+
+// Spec is the cluster's STS configuration.
+type Spec struct {
+	// Name prefixes role names, names the bucket "<name>-oidc" and keys the
+	// ownership tag openshift.io/cloud-credential-operator/<name>, like ccoctl
+	// --name.
+	Name string `json:"name"`
+	// AWS says where the roles live.
+	AWS AWSSpec `json:"aws"`
+	// OIDC describes the service-account token issuer.
+	OIDC OIDCSpec `json:"oidc"`
+	// Release says where the CredentialsRequests come from and which ones the
+	// cluster uses.
+	Release ReleaseSpec `json:"release"`
+	// Outputs chooses what is emitted.
+	Outputs OutputsSpec `json:"outputs"`
+	// Apply also creates or updates the AWS side during the render (CI renders
+	// with credentials); in function mode it also needs the operator's
+	// STSRENDER_ALLOW_APPLY naming the account. Default false: the render stays
+	// offline.
+	Apply bool `json:"apply,omitempty"`
+	// Prune, with apply, also deletes orphans: owned roles the render no longer
+	// has. Default false: they are reported and left.
+	Prune bool `json:"prune,omitempty"`
+}
+
+// AWSSpec says where the roles live.
+type AWSSpec struct {
+	// AccountID is the 12-digit AWS account (quote it in YAML); ARNs are
+	// written offline.
+	AccountID string `json:"accountID"`
+	// Region decides the partition and the S3 DNS suffix (us-gov-*, cn-*,
+	// eusc-* included).
+	Region string `json:"region"`
+	// PermissionsBoundaryARN is a managed policy set as every role's
+	// permissions boundary.
+	PermissionsBoundaryARN string `json:"permissionsBoundaryARN,omitempty"`
+	// RolePath is the IAM path of every role, such as /openshift/prod/;
+	// default /.
+	RolePath string `json:"rolePath,omitempty"`
+	// Tags are added to everything created, beside the ownership tags.
+	Tags map[string]string `json:"tags,omitempty"`
+	// RoleNaming is truncate (default: ccoctl's 64-character cut, collisions
+	// are errors) or hashed (55 characters, "-" and 8 hex of SHA-256 of the
+	// full name).
+	// +enum: truncate, hashed
+	RoleNaming string `json:"roleNaming,omitempty"`
+}
+
+// OIDCSpec describes the service-account token issuer.
+type OIDCSpec struct {
+	// IssuerURL overrides the default https://<name>-oidc.s3.<region>.<dns
+	// suffix>: https, no port, query, fragment or trailing slash. Required with
+	// privateBucket.
+	IssuerURL string `json:"issuerURL,omitempty"`
+	// PublicKeyFile is the PKIX PEM public half of the service-account signing
+	// key, relative to the config (inside the kustomization in function mode).
+	PublicKeyFile string `json:"publicKeyFile,omitempty"`
+	// PublicKey is the same key inline, instead of publicKeyFile.
+	PublicKey string `json:"publicKey,omitempty"`
+	// AdditionalPublicKeyFiles are older or next keys still published in
+	// keys.json during a rotation.
+	AdditionalPublicKeyFiles []string `json:"additionalPublicKeyFiles,omitempty"`
+	// PrivateBucket serves the issuer from a private bucket behind CloudFront;
+	// issuerURL must then be given.
+	PrivateBucket bool `json:"privateBucket,omitempty"`
+}
+
+// ReleaseSpec says where the CredentialsRequests come from and which ones the
+// cluster uses.
+type ReleaseSpec struct {
+	// Image is the release image: registry/repo@sha256:… (a tag works, with a
+	// warning), oci:DIR (an OCI layout) or docker-archive:FILE (a docker save
+	// tarball).
+	Image string `json:"image,omitempty"`
+	// UpgradeTo is the release the cluster is upgrading to (same forms as
+	// image): while set, roles allow what either release needs and the
+	// CloudCredential upgradeable-to annotation names its version.
+	UpgradeTo string `json:"upgradeTo,omitempty"`
+	// PullSecretFile is a docker config JSON (the OpenShift pull secret);
+	// default $REGISTRY_AUTH_FILE, then the podman and docker locations.
+	PullSecretFile string `json:"pullSecretFile,omitempty"`
+	// Insecure allows plain HTTP to the registry (local mirrors and tests).
+	Insecure bool `json:"insecure,omitempty"`
+	// Platform picks the image of a multi-arch release, such as linux/arm64;
+	// default linux/amd64.
+	Platform string `json:"platform,omitempty"`
+	// AllLayers reads every layer as oc does (higher layers win, whiteouts
+	// honoured) instead of stopping at the payload layer.
+	AllLayers bool `json:"allLayers,omitempty"`
+	// Mirrors maps a source repository (or a prefix of it) to mirrors tried in
+	// order before the source, for digest references, like an
+	// ImageDigestMirrorSet.
+	Mirrors map[string][]string `json:"mirrors,omitempty"`
+	// ManifestsDir holds CredentialsRequests already extracted into Git
+	// (stsrender extract): the offline alternative to image.
+	ManifestsDir string `json:"manifestsDir,omitempty"`
+	// InstallConfig is an install-config whose featureSet, capabilities and
+	// platform (which must be aws) select the requests.
+	InstallConfig string `json:"installConfig,omitempty"`
+	// Capabilities are the cluster's capabilities inline, instead of
+	// installConfig.
+	Capabilities *Capabilities `json:"capabilities,omitempty"`
+	// FeatureSet is the cluster's feature set inline, instead of installConfig.
+	// +enum: Default, TechPreviewNoUpgrade, DevPreviewNoUpgrade, CustomNoUpgrade, OKD
+	FeatureSet string `json:"featureSet,omitempty"`
+	// ClusterProfile is the include.release.openshift.io profile; default
+	// self-managed-high-availability.
+	ClusterProfile string `json:"clusterProfile,omitempty"`
+}
+
+// Capabilities are the install-config's capabilities block.
+type Capabilities struct {
+	// BaselineCapabilitySet is None, v4.11 … v4.18 or vCurrent.
+	BaselineCapabilitySet string `json:"baselineCapabilitySet,omitempty"`
+	// AdditionalEnabledCapabilities are enabled beside the baseline set.
+	AdditionalEnabledCapabilities []string `json:"additionalEnabledCapabilities,omitempty"`
+}
+
+// OutputsSpec chooses what is emitted.
+type OutputsSpec struct {
+	// Manifests emits the STS Secrets and the Authentication (default true).
+	Manifests *bool `json:"manifests,omitempty"`
+	// Authentication emits the cluster's Authentication with the Secrets
+	// (default true); application teams rendering their own requests turn it
+	// off.
+	Authentication *bool `json:"authentication,omitempty"`
+	// AWS is the form of the AWS side: none (default); document (reviewable
+	// stsrender.dev IAMRole, OIDCProvider, OIDCBucket objects); crossplane or
+	// crossplane-namespaced (Upbound provider-aws managed resources); ack (AWS
+	// Controllers for Kubernetes resources).
+	// +enum: none, document, crossplane, crossplane-namespaced, ack
+	AWS string `json:"aws,omitempty"`
+	// Namespace is where namespaced outputs go; required with
+	// crossplane-namespaced, ack and hive.
+	Namespace string `json:"namespace,omitempty"`
+	// Crossplane tunes aws: crossplane and crossplane-namespaced.
+	Crossplane *CrossplaneSpec `json:"crossplane,omitempty"`
+	// ACK tunes aws: ack.
+	ACK *ACKSpec `json:"ack,omitempty"`
+	// Hive emits the manifests as one Secret for a Hive ClusterDeployment's
+	// spec.provisioning.manifestsSecretRef instead of separate objects.
+	Hive *HiveSpec `json:"hive,omitempty"`
+	// ServiceAccounts, in transformer mode, binds the service accounts of the
+	// stream's CredentialsRequests to their roles through the pod identity
+	// webhook.
+	ServiceAccounts *ServiceAccountsSpec `json:"serviceAccounts,omitempty"`
+	// Namespaces, with release.upgradeTo, also emits a Namespace for each
+	// Secret namespace only the target release has, marked never to be pruned
+	// (default false).
+	Namespaces bool `json:"namespaces,omitempty"`
+}
+
+// CrossplaneSpec tunes the Crossplane managed resources.
+type CrossplaneSpec struct {
+	// ProviderConfigName names the (Cluster)ProviderConfig; default default.
+	ProviderConfigName string `json:"providerConfigName,omitempty"`
+	// DeletionPolicy is Orphan (default: deleting the objects keeps the AWS
+	// resources a running cluster uses) or Delete.
+	// +enum: Orphan, Delete
+	DeletionPolicy string `json:"deletionPolicy,omitempty"`
+	// ManagementPolicies replaces the default, such as [Observe] to verify
+	// only.
+	// +enum: Observe, Create, Update, Delete, LateInitialize, *
+	ManagementPolicies []string `json:"managementPolicies,omitempty"`
+}
+
+// ACKSpec tunes the ACK resources.
+type ACKSpec struct {
+	// DeletionPolicy is retain (default) or delete.
+	// +enum: retain, delete
+	DeletionPolicy string `json:"deletionPolicy,omitempty"`
+	// AdoptionPolicy is adopt-or-create (default: existing resources, such as
+	// ccoctl's, are taken over), adopt, or none (no adoption annotations).
+	// +enum: adopt-or-create, adopt, none
+	AdoptionPolicy string `json:"adoptionPolicy,omitempty"`
+}
+
+// HiveSpec names the manifests Secret of a ClusterDeployment.
+type HiveSpec struct {
+	// SecretName is the Secret that spec.provisioning.manifestsSecretRef
+	// names.
+	SecretName string `json:"secretName"`
+}
+
+// ServiceAccountsSpec binds application service accounts to their roles
+// through the pod identity webhook.
+type ServiceAccountsSpec struct {
+	// Annotate gives each service account of a stream CredentialsRequest the
+	// webhook's annotations (eks.amazonaws.com/role-arn, audience
+	// sts.amazonaws.com, regional endpoints), annotating the stream's own
+	// ServiceAccount in place or emitting it.
+	Annotate bool `json:"annotate"`
+	// TokenExpiration sets eks.amazonaws.com/token-expiration in seconds (600
+	// or more); 0 leaves the webhook's default.
+	TokenExpiration int `json:"tokenExpiration,omitempty"`
+	// Secrets says whether those requests still get their credentials Secret
+	// (default true); a request overrides it with stsrender.dev/secret.
+	Secrets *bool `json:"secrets,omitempty"`
+}
+
+// Output modes of OutputsSpec.AWS.
+const (
+	AWSOutputNone                 = "none"
+	AWSOutputDocument             = "document"
+	AWSOutputCrossplane           = "crossplane"
+	AWSOutputCrossplaneNamespaced = "crossplane-namespaced"
+	AWSOutputACK                  = "ack"
+)
+
+// Annotations on a CredentialsRequest that choose its route in transformer
+// mode. Both take "true" or "false".
+const (
+	// SecretAnnotation: is the Secret emitted beside the annotated service
+	// accounts (default: outputs.serviceAccounts.secrets)?
+	SecretAnnotation = "stsrender.dev/secret"
+	// PodIdentityAnnotation: are the request's service accounts annotated
+	// (default true with outputs.serviceAccounts.annotate)? "false" keeps the
+	// request on the Secret route alone.
+	PodIdentityAnnotation = "stsrender.dev/pod-identity"
+)

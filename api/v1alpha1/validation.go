@@ -1,0 +1,116 @@
+package v1alpha1
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/stsrender/stsrender/release"
+)
+
+// Default fills in optional fields.
+func (c *STSCredentials) Default() {
+	if c.Spec.Outputs.Manifests == nil {
+		t := true
+		c.Spec.Outputs.Manifests = &t
+	}
+	if c.Spec.Outputs.Authentication == nil {
+		t := true
+		c.Spec.Outputs.Authentication = &t
+	}
+	if c.Spec.Outputs.AWS == "" {
+		c.Spec.Outputs.AWS = AWSOutputNone
+	}
+}
+
+// Validate checks what can be checked without reading any file; the render
+// checks the rest.
+func (c *STSCredentials) Validate() error {
+	var errs []error
+	if c.APIVersion != APIVersion || c.Kind != Kind {
+		errs = append(errs, fmt.Errorf("apiVersion/kind: expected %s %s, found %q %q", APIVersion, Kind, c.APIVersion, c.Kind))
+	}
+	s := c.Spec
+	if s.OIDC.PublicKey != "" && s.OIDC.PublicKeyFile != "" {
+		errs = append(errs, errors.New("spec.oidc: set publicKeyFile or publicKey, not both"))
+	}
+	if s.OIDC.PublicKey == "" && s.OIDC.PublicKeyFile == "" {
+		errs = append(errs, errors.New("spec.oidc.publicKeyFile: required (the PKIX PEM public half of the service-account signing key; see stsrender create-key-pair)"))
+	}
+	if s.Release.Image != "" && s.Release.ManifestsDir != "" {
+		errs = append(errs, errors.New("spec.release: set image or manifestsDir, not both"))
+	}
+	if s.Release.UpgradeTo != "" && s.Release.Image == "" && s.Release.ManifestsDir == "" {
+		errs = append(errs, errors.New("spec.release.upgradeTo: set spec.release.image (or manifestsDir) to the release the cluster runs now"))
+	}
+	if s.Outputs.Namespaces && s.Release.UpgradeTo == "" {
+		errs = append(errs, errors.New("spec.outputs.namespaces: only meaningful with spec.release.upgradeTo (the namespaces a target release adds)"))
+	}
+	if s.Prune && !s.Apply {
+		errs = append(errs, errors.New("spec.prune: only meaningful with spec.apply: true (stsrender apply --prune is the CLI's)"))
+	}
+	if s.Release.InstallConfig != "" && (s.Release.Capabilities != nil || s.Release.FeatureSet != "") {
+		errs = append(errs, errors.New("spec.release: installConfig already sets capabilities and featureSet; remove the inline ones"))
+	}
+	if s.Release.Platform != "" {
+		if _, err := v1.ParsePlatform(s.Release.Platform); err != nil || !strings.Contains(s.Release.Platform, "/") {
+			errs = append(errs, fmt.Errorf("spec.release.platform: %q is not os/arch[/variant], like linux/arm64", s.Release.Platform))
+		}
+	}
+	errs = append(errs, s.Outputs.validate()...)
+	if s.Release.Capabilities != nil || s.Release.FeatureSet != "" {
+		in := release.Inclusion{FeatureSet: s.Release.FeatureSet, Capabilities: s.Release.Capabilities.Release()}
+		if err := in.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("spec.release.%w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (o OutputsSpec) validate() []error {
+	var errs []error
+	oneOf := func(field, value string, allowed ...string) {
+		if value != "" && !slices.Contains(allowed, value) {
+			errs = append(errs, fmt.Errorf("%s: %q is not one of %s", field, value, strings.Join(allowed, ", ")))
+		}
+	}
+	oneOf("spec.outputs.aws", o.AWS, AWSOutputNone, AWSOutputDocument, AWSOutputCrossplane, AWSOutputCrossplaneNamespaced, AWSOutputACK)
+	needNamespace := o.AWS == AWSOutputCrossplaneNamespaced || o.AWS == AWSOutputACK || o.Hive != nil
+	if needNamespace && o.Namespace == "" {
+		errs = append(errs, errors.New("spec.outputs.namespace: required with outputs.aws: crossplane-namespaced or ack, and with outputs.hive (the namespace of the emitted objects)"))
+	}
+	if o.Crossplane != nil {
+		if o.AWS != AWSOutputCrossplane && o.AWS != AWSOutputCrossplaneNamespaced {
+			errs = append(errs, errors.New("spec.outputs.crossplane: set outputs.aws: crossplane or crossplane-namespaced"))
+		}
+		oneOf("spec.outputs.crossplane.deletionPolicy", o.Crossplane.DeletionPolicy, "Orphan", "Delete")
+		for i, p := range o.Crossplane.ManagementPolicies {
+			oneOf(fmt.Sprintf("spec.outputs.crossplane.managementPolicies[%d]", i), p, "Observe", "Create", "Update", "Delete", "LateInitialize", "*")
+		}
+	}
+	if o.ACK != nil {
+		if o.AWS != AWSOutputACK {
+			errs = append(errs, errors.New("spec.outputs.ack: set outputs.aws: ack"))
+		}
+		oneOf("spec.outputs.ack.deletionPolicy", o.ACK.DeletionPolicy, "retain", "delete")
+		oneOf("spec.outputs.ack.adoptionPolicy", o.ACK.AdoptionPolicy, "adopt-or-create", "adopt", "none")
+	}
+	if sa := o.ServiceAccounts; sa != nil && sa.TokenExpiration != 0 && sa.TokenExpiration < 600 {
+		errs = append(errs, fmt.Errorf("spec.outputs.serviceAccounts.tokenExpiration: %d is under the pod identity webhook's minimum of 600 seconds", sa.TokenExpiration))
+	}
+	if o.Hive != nil && o.Hive.SecretName == "" {
+		errs = append(errs, errors.New("spec.outputs.hive.secretName: required (the Secret the ClusterDeployment's spec.provisioning.manifestsSecretRef names)"))
+	}
+	return errs
+}
+
+
+// Release converts the capabilities for the release package's selection.
+func (c *Capabilities) Release() *release.Capabilities {
+	if c == nil {
+		return nil
+	}
+	return &release.Capabilities{BaselineCapabilitySet: c.BaselineCapabilitySet, AdditionalEnabledCapabilities: c.AdditionalEnabledCapabilities}
+}
