@@ -56,6 +56,7 @@ bench: $(KUSTOMIZE)
 
 # Rewrite golden files from the current output; review the diff before committing.
 update:
+	go generate ./api/...
 	go test ./render ./fn ./internal/cli -update
 
 fuzz:

@@ -91,4 +91,3 @@ func describeJSON(value string) string {
 		return value
 	}
 }
-

@@ -106,7 +106,6 @@ func (o OutputsSpec) validate() []error {
 	return errs
 }
 
-
 // Release converts the capabilities for the release package's selection.
 func (c *Capabilities) Release() *release.Capabilities {
 	if c == nil {
