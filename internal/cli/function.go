@@ -17,6 +17,7 @@ import (
 // runFunction is the KRM function: ResourceList on stdin, ResourceList on
 // stdout, everything else on stderr.
 func runFunction(ctx context.Context, s Streams) error {
+	tuneGCForFunction()
 	explain, _ := strconv.ParseBool(os.Getenv("STSRENDER_EXPLAIN"))
 	p := &fn.Processor{
 		Context:    ctx,
