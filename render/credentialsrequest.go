@@ -20,7 +20,10 @@ const (
 )
 
 var (
-	dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	// dnsLabel is an RFC 1123 label; its 63-character bound is a length
+	// check beside it, because a {0,61} repetition compiles 61 copies of the
+	// class at every start of the binary.
+	dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	// dnsSubdomain is RFC 1123: dot-separated labels, none empty.
 	dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 )
@@ -151,7 +154,7 @@ func CredentialsRequestFromDocument(doc Document) (CredentialsRequest, string, e
 	if spec.SecretRef == nil || spec.SecretRef.Name == "" || spec.SecretRef.Namespace == "" {
 		return fail("spec.secretRef", "namespace and name are required")
 	}
-	if !dnsLabel.MatchString(spec.SecretRef.Namespace) {
+	if len(spec.SecretRef.Namespace) > 63 || !dnsLabel.MatchString(spec.SecretRef.Namespace) {
 		return fail("spec.secretRef.namespace", "%q is not a valid namespace name (lower-case DNS label, at most 63 characters)", spec.SecretRef.Namespace)
 	}
 	if len(spec.SecretRef.Name) > 253 || !dnsSubdomain.MatchString(spec.SecretRef.Name) {

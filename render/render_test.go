@@ -74,6 +74,16 @@ func TestParseCredentialsRequests(t *testing.T) {
 			input:   crYAML("a", "AWSProviderSpec", "Team_A/s", "sa"),
 			wantErr: `spec.secretRef.namespace: "Team_A" is not a valid namespace name`,
 		},
+		"namespace length": {
+			reason:  "a DNS label has at most 63 characters",
+			input:   crYAML("a", "AWSProviderSpec", strings.Repeat("n", 64)+"/s", "sa"),
+			wantErr: `spec.secretRef.namespace: "` + strings.Repeat("n", 64) + `" is not a valid namespace name`,
+		},
+		"namespace of 63 characters": {
+			reason:    "the longest namespace Kubernetes allows renders",
+			input:     crYAML("a", "AWSProviderSpec", strings.Repeat("n", 63)+"/s", "sa"),
+			wantNames: []string{"a"},
+		},
 		"service account charset": {
 			reason:  "service account names are DNS subdomains",
 			input:   crYAML("a", "AWSProviderSpec", "ns/s", "sa:x"),

@@ -7,7 +7,9 @@ import (
 	"strings"
 )
 
-var bucketNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+// bucketNamePattern leaves the length (3 to 63) to validateBucketName: a
+// bounded repetition would be compiled at every start of the binary.
+var bucketNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
 
 // BucketName is the issuer bucket of a cluster, as ccoctl names it.
 func BucketName(clusterName string) string { return clusterName + "-oidc" }
