@@ -43,7 +43,7 @@ func ImageFetcher(log io.Writer) FetchFunc {
 		if err != nil {
 			return nil, fmt.Errorf("spec.release.image: %w", err)
 		}
-		return payload.Manifests(spec.Image)
+		return client.ManifestsForSelection(payload, spec.Image)
 	}
 }
 

@@ -2,6 +2,8 @@ package release
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -54,6 +56,84 @@ func BenchmarkFetch(b *testing.B) {
 			c := &Client{Insecure: true, Cache: cache, Transport: noNetwork{b}}
 			_, err := c.Fetch(context.Background(), ref)
 			require.NoError(b, err)
+		}
+	})
+}
+
+// realShapedPayload is a payload the size of a real 4.22 one: 28
+// CredentialsRequests of several clouds with a dozen statements each, and
+// four JSON FeatureGate manifests listing 200 gates (about 120 KB, like
+// the 4.22 manifests).
+func realShapedPayload() *Payload {
+	p := &Payload{Digest: "sha256:real-shaped", Files: map[string][]byte{
+		MetadataFile: []byte(`{"kind":"cincinnati-metadata-v0","version":"4.22.0"}`),
+	}}
+	providers := []string{"AWSProviderSpec", "AzureProviderSpec", "GCPProviderSpec", "OpenStackProviderSpec"}
+	for i := range 28 {
+		var cr strings.Builder
+		fmt.Fprintf(&cr, "apiVersion: cloudcredential.openshift.io/v1\nkind: CredentialsRequest\nmetadata:\n  name: operator-%d\n  namespace: openshift-cloud-credential-operator\n  annotations:\n    capability.openshift.io/name: Storage\n    include.release.openshift.io/self-managed-high-availability: \"true\"\nspec:\n  secretRef:\n    namespace: openshift-operator-%d\n    name: cloud-credentials\n  serviceAccountNames:\n  - operator-%d\n  providerSpec:\n    apiVersion: cloudcredential.openshift.io/v1\n    kind: %s\n    statementEntries:\n", i, i, i, providers[i%len(providers)])
+		for s := range 12 {
+			fmt.Fprintf(&cr, "    - effect: Allow\n      action:\n      - ec2:DescribeInstances%d\n      - ec2:CreateTags%d\n      - elasticloadbalancing:DescribeLoadBalancers%d\n      resource: \"*\"\n", s, s, s)
+		}
+		p.Files[fmt.Sprintf("0000_50_operator-%02d_credentials-request.yaml", i)] = []byte(cr.String())
+	}
+	for _, set := range []string{"Default", "TechPreviewNoUpgrade", "DevPreviewNoUpgrade", "OKD"} {
+		var gates []string
+		for g := range 200 {
+			gates = append(gates, fmt.Sprintf("{\n                        \"name\": \"FeatureGate%03d\"\n                    }", g))
+		}
+		fg := fmt.Sprintf(`{
+    "apiVersion": "config.openshift.io/v1",
+    "kind": "FeatureGate",
+    "metadata": {
+        "annotations": {
+            "include.release.openshift.io/self-managed-high-availability": "false-except-for-the-config-operator",
+            "release.openshift.io/feature-set": %q
+        },
+        "name": "cluster"
+    },
+    "spec": {},
+    "status": {
+        "featureGates": [
+            {
+                "disabled": [%s],
+                "enabled": [%s],
+                "version": ""
+            }
+        ]
+    }
+}
+`, set, strings.Join(gates[:120], ", "), strings.Join(gates[120:], ", "))
+		p.Files["0000_50_cluster-config-api_featureGate-"+set+".yaml"] = []byte(fg)
+	}
+	return p
+}
+
+// BenchmarkManifests reads the manifests of a real-shaped payload the way
+// a warm render does: parsed from the payload's YAML, and decoded from the
+// cached parsed form.
+func BenchmarkManifests(b *testing.B) {
+	p := realShapedPayload()
+	size := 0
+	for _, data := range p.Files {
+		size += len(data)
+	}
+	b.Logf("payload manifests: %d files, %d bytes", len(p.Files), size)
+	b.Run("parse", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			_, err := p.Manifests("img")
+			require.NoError(b, err)
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		c := &Client{Cache: &Cache{Dir: b.TempDir()}}
+		_, err := c.ManifestsForSelection(p, "img")
+		require.NoError(b, err)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			m, err := c.ManifestsForSelection(p, "img")
+			require.NoError(b, err)
+			require.Nil(b, m.Files, "read from the cached form")
 		}
 	})
 }

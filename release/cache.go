@@ -1,6 +1,7 @@
 package release
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -40,12 +41,10 @@ func DefaultCacheDir() (string, error) {
 	return filepath.Join(base, "stsrender"), nil
 }
 
-// cacheEntry is the stored form: the payload and a checksum over it, so a
-// truncated or edited entry is detected and fetched again.
-type cacheEntry struct {
-	Checksum string          `json:"checksum"`
-	Payload  json.RawMessage `json:"payload"`
-}
+// An entry is the hex SHA-256 of its content, a newline, and the content
+// (JSON), so a truncated or edited entry is detected and fetched again; the
+// checksum comes first so that reading it costs no JSON scan.
+const checksumLength = sha256.Size * 2
 
 func cacheKey(parts ...string) string {
 	h := sha256.New()
@@ -56,15 +55,15 @@ func cacheKey(parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// entries returns the directory holding the entries, creating what is
-// missing (0700) when create is set. It fails when the directory could be
-// written by someone else.
-func (c *Cache) entries(create bool) (string, error) {
+// entries returns the directory holding the entries of one kind
+// ("payloads", "selection"), creating what is missing (0700) when create is
+// set. It fails when the directory could be written by someone else.
+func (c *Cache) entries(kind string, create bool) (string, error) {
 	base, err := trustedDir(c.Dir, create)
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(base, "payloads")
+	dir := filepath.Join(base, kind)
 	if create {
 		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 			return "", err
@@ -114,29 +113,59 @@ func trustedDir(dir string, create bool) (string, error) {
 // Get returns the cached payload, or nil when absent, corrupt (a corrupt
 // entry is removed) or in a directory others could have written.
 func (c *Cache) Get(key string) *Payload {
-	dir, err := c.entries(false)
+	var p Payload
+	if !c.get(payloadEntries, key, &p) {
+		return nil
+	}
+	return &p
+}
+
+// Put stores a payload.
+func (c *Cache) Put(key string, p *Payload) error {
+	return c.put(payloadEntries, key, p)
+}
+
+// Kinds of entries, one directory each.
+const (
+	payloadEntries   = "payloads"
+	selectionEntries = "selection"
+)
+
+// get decodes the entry of a kind into v; false when it is absent, corrupt
+// (then removed) or in a directory others could have written.
+func (c *Cache) get(kind, key string, v any) bool {
+	dir, err := c.entries(kind, false)
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
 			c.warn(err)
 		}
-		return nil
+		return false
 	}
 	path := filepath.Join(dir, key+".json")
 	data, err := fsguard.ReadRegular(path, maxCacheEntryBytes)
 	if err != nil {
-		return nil
+		return false
 	}
-	var entry cacheEntry
-	sum := sha256.Sum256(nil)
-	if err := json.Unmarshal(data, &entry); err == nil {
-		sum = sha256.Sum256(entry.Payload)
-	}
-	var p Payload
-	if entry.Checksum != hex.EncodeToString(sum[:]) || json.Unmarshal(entry.Payload, &p) != nil {
+	if len(data) < checksumLength+1 || data[checksumLength] != '\n' {
 		_ = os.Remove(path)
-		return nil
+		return false
 	}
-	return &p
+	content := data[checksumLength+1:]
+	sum := sha256.Sum256(content)
+	if string(data[:checksumLength]) != hex.EncodeToString(sum[:]) || decodeEntry(content, v) != nil {
+		_ = os.Remove(path)
+		return false
+	}
+	return true
+}
+
+// decodeEntry keeps numbers as json.Number: the documents' values need
+// their literal text (see restoreNumbers); a payload has no free-form
+// numbers, so it is indifferent.
+func decodeEntry(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return dec.Decode(v)
 }
 
 // maxCacheEntryBytes bounds an entry read back: the kept files of a payload
@@ -149,20 +178,17 @@ func (c *Cache) warn(err error) {
 	}
 }
 
-// Put stores a payload atomically: it is written to a temporary file in the
+// put stores an entry atomically: it is written to a temporary file in the
 // same directory and renamed, so concurrent processes never see half an
 // entry and the last identical write wins.
-func (c *Cache) Put(key string, p *Payload) error {
-	payload, err := json.Marshal(p)
+func (c *Cache) put(kind, key string, v any) error {
+	content, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(payload)
-	data, err := json.Marshal(cacheEntry{Checksum: hex.EncodeToString(sum[:]), Payload: payload})
-	if err != nil {
-		return err
-	}
-	dir, err := c.entries(true)
+	sum := sha256.Sum256(content)
+	data := append([]byte(hex.EncodeToString(sum[:])+"\n"), content...)
+	dir, err := c.entries(kind, true)
 	if err != nil {
 		return err
 	}

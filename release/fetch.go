@@ -102,7 +102,13 @@ func (c *Client) platform() v1.Platform {
 }
 
 func (c *Client) key(digest string) string {
-	return cacheKey("payload/v1", digest, c.platform().String(), fmt.Sprint(c.Strict))
+	return c.keyOf("payload/v1", digest)
+}
+
+// keyOf names the cache entry of one form (payload, parsed documents) of
+// the image with this digest, read with this client's platform and mode.
+func (c *Client) keyOf(form, digest string) string {
+	return cacheKey(form, digest, c.platform().String(), fmt.Sprint(c.Strict))
 }
 
 func (c *Client) cached(digest string) *Payload {

@@ -1,0 +1,189 @@
+package release
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strconv"
+
+	"github.com/stsrender/stsrender/render"
+)
+
+// ManifestsForSelection returns what Select needs of a payload's
+// manifests. With a cache, that is kept beside the payload under the same
+// digest in an already-filtered form: the CredentialsRequests whole, of
+// each FeatureGate only its annotations and enabled gate names, nothing
+// else. A warm render then decodes a little JSON instead of parsing every
+// manifest's YAML, the largest share of a warm render on a real release
+// (BenchmarkManifests).
+//
+// Documents read back this way have no YAML node (render.EncodeDocument
+// cannot write them) and the Manifests have no Files: extract and release
+// info read the payload with Payload.Manifests instead.
+func (c *Client) ManifestsForSelection(p *Payload, label string) (*Manifests, error) {
+	key := c.keyOf("selection/v1", p.Digest)
+	if c.Cache != nil {
+		var stored storedManifests
+		if c.Cache.get(selectionEntries, key, &stored) {
+			if m, err := stored.manifests(label); err == nil {
+				return m, nil
+			}
+		}
+	}
+	// Parsed without the label so that the stored form serves any label;
+	// on an error, parsed again for a message that names the image.
+	m, err := p.Manifests("")
+	if err != nil {
+		return p.Manifests(label)
+	}
+	if c.Cache != nil {
+		if stored, ok := storeManifests(m); ok {
+			if err := c.Cache.put(selectionEntries, key, stored); err != nil {
+				c.warn("filtered release manifests not cached: %v", err)
+			}
+		}
+	}
+	relabel(m, label)
+	return m, nil
+}
+
+// relabel prefixes the documents' file names with label, as parsing with
+// that label would have.
+func relabel(m *Manifests, label string) {
+	for i := range m.Documents {
+		m.Documents[i].Source.File = filepath.Join(label, m.Documents[i].Source.File)
+	}
+}
+
+type storedManifests struct {
+	// Version is the release-metadata version; empty when there is none.
+	Version   string           `json:"version,omitempty"`
+	Documents []storedDocument `json:"documents"`
+}
+
+type storedDocument struct {
+	File        string            `json:"file"`
+	Index       int               `json:"index"`
+	Item        int               `json:"item"`
+	APIVersion  string            `json:"apiVersion"`
+	Kind        string            `json:"kind"`
+	Name        string            `json:"name,omitempty"`
+	Namespace   string            `json:"namespace,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Object      map[string]any    `json:"object"`
+}
+
+// storeManifests returns the stored form of m, or false when JSON cannot
+// carry it exactly. A document's values are strings, bools, nil, int64 and
+// json.Number literals that are not int64 (see render's nodeValue): read
+// back, a number is int64 when it parses as one and a json.Number
+// otherwise, so only a float64 (a YAML float such as .5, which no release
+// writes) or an int64-shaped json.Number (an explicit !!float tag) would
+// come back as another type. Such a release is parsed every time instead.
+func storeManifests(m *Manifests) (storedManifests, bool) {
+	var s storedManifests
+	if m.Version != nil {
+		s.Version = m.Version.Raw
+	}
+	for _, d := range m.Documents {
+		object := d.Object
+		switch {
+		case render.IsCredentialsRequest(d):
+		case IsFeatureGate(d):
+			object = featureGateForSelection(d.Object)
+		default:
+			continue // Select reads nothing else
+		}
+		if !exactInJSON(object) {
+			return storedManifests{}, false
+		}
+		s.Documents = append(s.Documents, storedDocument{
+			File: d.Source.File, Index: d.Source.Index, Item: d.Source.Item,
+			APIVersion: d.APIVersion, Kind: d.Kind, Name: d.Name, Namespace: d.Namespace,
+			Annotations: d.Annotations, Object: object,
+		})
+	}
+	return s, true
+}
+
+// featureGateForSelection keeps of a FeatureGate what enabledFeatureGates
+// reads: the enabled gate names (disabled ones are half of its size).
+func featureGateForSelection(obj map[string]any) map[string]any {
+	var enabled []any
+	for _, name := range gateNames(obj) {
+		enabled = append(enabled, map[string]any{"name": name})
+	}
+	return map[string]any{
+		"apiVersion": obj["apiVersion"],
+		"kind":       obj["kind"],
+		"metadata":   obj["metadata"],
+		"status":     map[string]any{"featureGates": []any{map[string]any{"enabled": enabled}}},
+	}
+}
+
+func exactInJSON(v any) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		for _, child := range v {
+			if !exactInJSON(child) {
+				return false
+			}
+		}
+	case []any:
+		for _, child := range v {
+			if !exactInJSON(child) {
+				return false
+			}
+		}
+	case float64:
+		return false
+	case json.Number:
+		_, err := strconv.ParseInt(string(v), 10, 64)
+		return err != nil
+	}
+	return true
+}
+
+func (s storedManifests) manifests(label string) (*Manifests, error) {
+	m := &Manifests{}
+	if s.Version != "" {
+		v, err := ParseVersion(s.Version)
+		if err != nil {
+			return nil, err
+		}
+		m.Version = v
+	}
+	for _, d := range s.Documents {
+		if d.Object == nil {
+			return nil, fmt.Errorf("stored document %s has no object", d.File)
+		}
+		m.Documents = append(m.Documents, render.Document{
+			Source:     render.Source{File: d.File, Index: d.Index, Item: d.Item},
+			APIVersion: d.APIVersion, Kind: d.Kind, Name: d.Name, Namespace: d.Namespace,
+			Annotations: d.Annotations,
+			Object:      restoreNumbers(d.Object).(map[string]any),
+		})
+	}
+	relabel(m, label)
+	return m, nil
+}
+
+// restoreNumbers turns the json.Number values decoded from the cache back
+// into what the YAML parse produced: int64 when the literal is one.
+func restoreNumbers(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, child := range v {
+			v[k] = restoreNumbers(child)
+		}
+	case []any:
+		for i, child := range v {
+			v[i] = restoreNumbers(child)
+		}
+	case json.Number:
+		if i, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+			return i
+		}
+	}
+	return v
+}
