@@ -39,11 +39,11 @@ func ImageFetcher(log io.Writer) FetchFunc {
 		if err != nil {
 			return nil, err
 		}
-		payload, err := client.Fetch(ctx, ref)
+		m, err := client.FetchForSelection(ctx, ref, spec.Image)
 		if err != nil {
 			return nil, fmt.Errorf("spec.release.image: %w", err)
 		}
-		return client.ManifestsForSelection(payload, spec.Image)
+		return m, nil
 	}
 }
 

@@ -1,13 +1,67 @@
 package release
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/stsrender/stsrender/render"
 )
+
+// FetchForSelection returns what Select needs of a release image's
+// manifests. For a reference pinned by digest whose filtered form is
+// cached it reads nothing else: not the payload, not the registry.
+func (c *Client) FetchForSelection(ctx context.Context, ref, label string) (*Manifests, error) {
+	if digest, ok := pinnedDigest(ref, c.Insecure); ok && c.Cache != nil && !c.Revalidate && notALocalPath(ref) == nil {
+		if m := c.storedSelection(digest, label); m != nil {
+			return m, nil
+		}
+	}
+	p, err := c.Fetch(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return c.ManifestsForSelection(p, label)
+}
+
+// pinnedDigest is the digest of a registry reference pinned by digest.
+func pinnedDigest(ref string, insecure bool) (string, bool) {
+	if strings.HasPrefix(ref, OCILayoutPrefix) || strings.HasPrefix(ref, DockerArchivePrefix) {
+		return "", false
+	}
+	var opts []name.Option
+	if insecure {
+		opts = append(opts, name.Insecure)
+	}
+	d, err := name.NewDigest(ref, opts...)
+	if err != nil {
+		return "", false
+	}
+	return d.DigestStr(), true
+}
+
+func (c *Client) selectionKey(digest string) string {
+	return c.keyOf("selection/v1", digest)
+}
+
+// storedSelection reads the filtered form of the image with this digest;
+// nil when it is not cached (or unusable).
+func (c *Client) storedSelection(digest, label string) *Manifests {
+	var stored storedManifests
+	if !c.Cache.get(selectionEntries, c.selectionKey(digest), &stored) {
+		return nil
+	}
+	m, err := stored.manifests(label)
+	if err != nil {
+		return nil
+	}
+	return m
+}
 
 // ManifestsForSelection returns what Select needs of a payload's
 // manifests. With a cache, that is kept beside the payload under the same
@@ -21,13 +75,9 @@ import (
 // cannot write them) and the Manifests have no Files: extract and release
 // info read the payload with Payload.Manifests instead.
 func (c *Client) ManifestsForSelection(p *Payload, label string) (*Manifests, error) {
-	key := c.keyOf("selection/v1", p.Digest)
 	if c.Cache != nil {
-		var stored storedManifests
-		if c.Cache.get(selectionEntries, key, &stored) {
-			if m, err := stored.manifests(label); err == nil {
-				return m, nil
-			}
+		if m := c.storedSelection(p.Digest, label); m != nil {
+			return m, nil
 		}
 	}
 	// Parsed without the label so that the stored form serves any label;
@@ -38,7 +88,7 @@ func (c *Client) ManifestsForSelection(p *Payload, label string) (*Manifests, er
 	}
 	if c.Cache != nil {
 		if stored, ok := storeManifests(m); ok {
-			if err := c.Cache.put(selectionEntries, key, stored); err != nil {
+			if err := c.Cache.put(selectionEntries, c.selectionKey(p.Digest), stored); err != nil {
 				c.warn("filtered release manifests not cached: %v", err)
 			}
 		}

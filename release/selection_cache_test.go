@@ -1,6 +1,7 @@
 package release
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,4 +168,44 @@ func TestManifestsForSelectionParseErrorNamesTheImage(t *testing.T) {
 	_, err := c.ManifestsForSelection(p, "quay.io/ocp/release@sha256:x")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "quay.io/ocp/release@sha256:x/0000_50_broken.yaml")
+}
+
+func TestFetchForSelectionWarmReadsOnlyTheFilteredForm(t *testing.T) {
+	img, _ := payloadImage(t, "4.22")
+	reg := newRegistry(t, nil)
+	ref := reg.push(t, "ocp/release", "4.22.0", img)
+	cache := &Cache{Dir: t.TempDir()}
+	cold, err := (&Client{Insecure: true, Cache: cache}).FetchForSelection(context.Background(), ref, "img")
+	require.NoError(t, err)
+
+	// Without the payload entry and without a network, the filtered form
+	// alone answers a digest-pinned reference.
+	payloads, err := filepath.Glob(filepath.Join(cache.Dir, payloadEntries, "*.json"))
+	require.NoError(t, err)
+	require.Len(t, payloads, 1)
+	require.NoError(t, os.Remove(payloads[0]))
+	warm, err := (&Client{Insecure: true, Cache: cache, Transport: noNetwork{t}}).FetchForSelection(context.Background(), ref, "img")
+	require.NoError(t, err)
+	assert.Equal(t, requestsOf(cold.Documents), requestsOf(warm.Documents))
+	sameSelections(t, cold, warm)
+
+	// release info's revalidation still asks the registry.
+	reg.reset()
+	_, err = (&Client{Insecure: true, Cache: cache, Revalidate: true}).FetchForSelection(context.Background(), ref, "img")
+	require.NoError(t, err)
+	assert.NotEmpty(t, reg.requests())
+}
+
+func TestFetchForSelectionByTagAsksTheRegistry(t *testing.T) {
+	img, _ := payloadImage(t, "4.22")
+	reg := newRegistry(t, nil)
+	ref := reg.push(t, "ocp/release", "4.22.0", img)
+	tag := ref[:strings.Index(ref, "@")] + ":4.22.0"
+	cache := &Cache{Dir: t.TempDir()}
+	_, err := (&Client{Insecure: true, Cache: cache}).FetchForSelection(context.Background(), tag, "img")
+	require.NoError(t, err)
+	reg.reset()
+	_, err = (&Client{Insecure: true, Cache: cache}).FetchForSelection(context.Background(), tag, "img")
+	require.NoError(t, err)
+	assert.NotEmpty(t, reg.requests(), "a tag can move: only the registry resolves it")
 }
