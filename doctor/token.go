@@ -150,7 +150,7 @@ func verifySignature(raw string, key render.ServedKey) error {
 		return fmt.Errorf("the published key's exponent is not base64url")
 	}
 	pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
-	sig, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	sig, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		return fmt.Errorf("the token does not parse as a JWS: %v", err)
 	}

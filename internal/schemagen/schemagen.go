@@ -34,13 +34,6 @@ type Schema struct {
 	Minimum              *int               `json:"minimum,omitempty"`
 }
 
-type field struct {
-	name, doc string
-	enum      []string
-	omitempty bool
-	typ       ast.Expr
-}
-
 // Generate reads the package in dir and returns the schema of root, as
 // indented JSON with a trailing newline.
 func Generate(dir, root string, required map[string][]string) ([]byte, error) {
