@@ -183,7 +183,7 @@ func repoCopy(t *testing.T) string {
 	}
 	require.NoError(t, os.MkdirAll(filepath.Join(dst, "bin"), 0o755))
 	now := time.Now().Add(time.Second)
-	for name, src := range map[string]string{"stsrender": e2e.stsrender, "kustomize": e2e.kustomize} {
+	for name, src := range map[string]string{"stsrender": e2e.stsrender, "stsrender-krm": e2e.stsrenderKRM, "kustomize": e2e.kustomize} {
 		target := filepath.Join(dst, "bin", name)
 		require.NoError(t, copyFile(src, target, 0o755))
 		require.NoError(t, os.Chtimes(target, now, now))

@@ -19,12 +19,13 @@ var update = flag.Bool("update", false, "rewrite the examples' expected output f
 
 // env is what every test needs: the built binaries and a clean cache.
 type env struct {
-	bin       string // directory holding stsrender (put first on PATH)
-	stsrender string
-	kustomize string
-	root      string // repository root
-	moto      *mototest.Server
-	path      string // PATH before the test binaries were put first
+	bin          string // directory holding stsrender (put first on PATH)
+	stsrender    string
+	stsrenderKRM string // the function alone, beside stsrender
+	kustomize    string
+	root         string // repository root
+	moto         *mototest.Server
+	path         string // PATH before the test binaries were put first
 }
 
 var e2e env
@@ -49,12 +50,14 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer os.RemoveAll(bin)
-	e2e = env{bin: bin, root: root, stsrender: filepath.Join(bin, "stsrender")}
-	// The flags of `make build` and the Dockerfile: the binary users run.
-	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", e2e.stsrender, ".")
-	build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return 0, fmt.Errorf("build stsrender: %w", err)
+	e2e = env{bin: bin, root: root, stsrender: filepath.Join(bin, "stsrender"), stsrenderKRM: filepath.Join(bin, "stsrender-krm")}
+	// The flags of `make build` and the Dockerfile: the binaries users run.
+	for binary, pkg := range map[string]string{e2e.stsrender: ".", e2e.stsrenderKRM: "./cmd/stsrender-krm"} {
+		build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", binary, pkg)
+		build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return 0, fmt.Errorf("build %s: %w", filepath.Base(binary), err)
+		}
 	}
 	if e2e.kustomize, err = findKustomize(root); err != nil {
 		return 0, err

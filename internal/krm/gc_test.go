@@ -1,4 +1,4 @@
-package cli
+package krm
 
 import (
 	"os"
@@ -8,15 +8,15 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-func TestTuneGCForFunction(t *testing.T) {
+func TestTuneGC(t *testing.T) {
 	previous := debug.SetGCPercent(100)
 	t.Cleanup(func() { debug.SetGCPercent(previous) })
 
 	t.Setenv("GOGC", "50")
-	tuneGCForFunction()
+	tuneGC()
 	assert.Equal(t, 100, debug.SetGCPercent(100), "a GOGC the user set is left alone")
 
 	os.Unsetenv("GOGC") // t.Setenv restores it
-	tuneGCForFunction()
+	tuneGC()
 	assert.Equal(t, functionGCPercent, debug.SetGCPercent(100), "without GOGC a function run collects later")
 }

@@ -1,4 +1,4 @@
-package cli
+package krm
 
 import (
 	"os"
@@ -15,8 +15,8 @@ import (
 // so a cold render that pulls a release stays bounded.
 const functionGCPercent = 400
 
-// tuneGCForFunction applies functionGCPercent unless the user chose GOGC.
-func tuneGCForFunction() {
+// tuneGC applies functionGCPercent unless the user chose GOGC.
+func tuneGC() {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(functionGCPercent)
 	}
