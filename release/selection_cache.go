@@ -17,8 +17,9 @@ import (
 // manifests. For a reference pinned by digest whose filtered form is
 // cached it reads nothing else: not the payload, not the registry.
 func (c *Client) FetchForSelection(ctx context.Context, ref, label string) (*Manifests, error) {
-	if digest, ok := pinnedDigest(ref, c.Insecure); ok && c.Cache != nil && !c.Revalidate && notALocalPath(ref) == nil {
-		if m := c.storedSelection(digest, label); m != nil {
+	pinned, isPinned := pinnedDigest(ref, c.Insecure)
+	if isPinned && c.Cache != nil && !c.Revalidate && notALocalPath(ref) == nil {
+		if m := c.storedSelection(pinned, label); m != nil {
 			return m, nil
 		}
 	}
@@ -26,7 +27,14 @@ func (c *Client) FetchForSelection(ctx context.Context, ref, label string) (*Man
 	if err != nil {
 		return nil, err
 	}
-	return c.ManifestsForSelection(p, label)
+	// A manifest list's digest is not the image's: the filtered form is
+	// kept under both, so the next render by the list's digest finds it
+	// (the platform is part of every key).
+	var also []string
+	if isPinned && pinned != p.Digest {
+		also = append(also, pinned)
+	}
+	return c.manifestsForSelection(p, label, also)
 }
 
 // pinnedDigest is the digest of a registry reference pinned by digest.
@@ -75,8 +83,15 @@ func (c *Client) storedSelection(digest, label string) *Manifests {
 // cannot write them) and the Manifests have no Files: extract and release
 // info read the payload with Payload.Manifests instead.
 func (c *Client) ManifestsForSelection(p *Payload, label string) (*Manifests, error) {
+	return c.manifestsForSelection(p, label, nil)
+}
+
+// manifestsForSelection also stores the filtered form under the digests in
+// also.
+func (c *Client) manifestsForSelection(p *Payload, label string, also []string) (*Manifests, error) {
 	if c.Cache != nil {
 		if m := c.storedSelection(p.Digest, label); m != nil {
+			c.storeSelection(also, func() (storedManifests, bool) { return storeManifestsFromPayload(p) })
 			return m, nil
 		}
 	}
@@ -87,14 +102,42 @@ func (c *Client) ManifestsForSelection(p *Payload, label string) (*Manifests, er
 		return p.Manifests(label)
 	}
 	if c.Cache != nil {
-		if stored, ok := storeManifests(m); ok {
-			if err := c.Cache.put(selectionEntries, c.selectionKey(p.Digest), stored); err != nil {
-				c.warn("filtered release manifests not cached: %v", err)
-			}
-		}
+		c.storeSelection(append([]string{p.Digest}, also...), func() (storedManifests, bool) { return storeManifests(m) })
 	}
 	relabel(m, label)
 	return m, nil
+}
+
+// storeSelection stores the filtered form under each digest that does not
+// have it yet.
+func (c *Client) storeSelection(digests []string, form func() (storedManifests, bool)) {
+	var stored *storedManifests
+	for _, digest := range digests {
+		var existing storedManifests
+		if c.Cache.get(selectionEntries, c.selectionKey(digest), &existing) {
+			continue
+		}
+		if stored == nil {
+			s, ok := form()
+			if !ok {
+				return
+			}
+			stored = &s
+		}
+		if err := c.Cache.put(selectionEntries, c.selectionKey(digest), stored); err != nil {
+			c.warn("filtered release manifests not cached: %v", err)
+			return
+		}
+	}
+}
+
+// storeManifestsFromPayload parses a payload for its stored form.
+func storeManifestsFromPayload(p *Payload) (storedManifests, bool) {
+	m, err := p.Manifests("")
+	if err != nil {
+		return storedManifests{}, false
+	}
+	return storeManifests(m)
 }
 
 // relabel prefixes the documents' file names with label, as parsing with

@@ -7,6 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/stsrender/stsrender/render"
@@ -208,4 +213,36 @@ func TestFetchForSelectionByTagAsksTheRegistry(t *testing.T) {
 	_, err = (&Client{Insecure: true, Cache: cache}).FetchForSelection(context.Background(), tag, "img")
 	require.NoError(t, err)
 	assert.NotEmpty(t, reg.requests(), "a tag can move: only the registry resolves it")
+}
+
+// TestFetchForSelectionByManifestListDigest: a release pinned by the digest
+// of a manifest list is answered from the filtered form too, although the
+// payload is the platform image's.
+func TestFetchForSelectionByManifestListDigest(t *testing.T) {
+	amd, _ := payloadImage(t, "4.22")
+	idx := mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: amd, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}})
+	reg := newRegistry(t, nil)
+	tag, err := name.ParseReference(reg.host+"/ocp/release:multi", name.Insecure)
+	require.NoError(t, err)
+	require.NoError(t, remote.WriteIndex(tag, idx))
+	d, err := idx.Digest()
+	require.NoError(t, err)
+	ref := reg.host + "/ocp/release@" + d.String()
+
+	cache := &Cache{Dir: t.TempDir()}
+	cold, err := (&Client{Insecure: true, Cache: cache}).FetchForSelection(context.Background(), ref, "img")
+	require.NoError(t, err)
+	payloads, err := filepath.Glob(filepath.Join(cache.Dir, payloadEntries, "*.json"))
+	require.NoError(t, err)
+	for _, p := range payloads {
+		require.NoError(t, os.Remove(p))
+	}
+	warm, err := (&Client{Insecure: true, Cache: cache, Transport: noNetwork{t}}).FetchForSelection(context.Background(), ref, "img")
+	require.NoError(t, err)
+	sameSelections(t, cold, warm)
+
+	arm := &Client{Insecure: true, Cache: cache, Platform: &v1.Platform{OS: "linux", Architecture: "arm64"}}
+	_, err = arm.FetchForSelection(context.Background(), ref, "img")
+	assert.ErrorContains(t, err, "no child with platform linux/arm64", "another platform is another key: never answered with amd64's form")
 }
