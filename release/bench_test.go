@@ -127,11 +127,11 @@ func BenchmarkManifests(b *testing.B) {
 	})
 	b.Run("cached", func(b *testing.B) {
 		c := &Client{Cache: &Cache{Dir: b.TempDir()}}
-		_, err := c.ManifestsForSelection(p, "img")
+		_, err := c.manifestsForSelection(p, "img", nil)
 		require.NoError(b, err)
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			m, err := c.ManifestsForSelection(p, "img")
+			m, err := c.manifestsForSelection(p, "img", nil)
 			require.NoError(b, err)
 			require.Nil(b, m.Files, "read from the cached form")
 		}

@@ -19,7 +19,7 @@ import (
 func (c *Client) FetchForSelection(ctx context.Context, ref, label string) (*Manifests, error) {
 	pinned, isPinned := pinnedDigest(ref, c.Insecure)
 	if isPinned && c.Cache != nil && !c.Revalidate && notALocalPath(ref) == nil {
-		if m := c.storedSelection(pinned, label); m != nil {
+		if m, _, ok := c.storedSelection(pinned, label); ok {
 			return m, nil
 		}
 	}
@@ -58,40 +58,35 @@ func (c *Client) selectionKey(digest string) string {
 }
 
 // storedSelection reads the filtered form of the image with this digest;
-// nil when it is not cached (or unusable).
-func (c *Client) storedSelection(digest, label string) *Manifests {
+// false when it is not cached (or unusable).
+func (c *Client) storedSelection(digest, label string) (*Manifests, storedManifests, bool) {
 	var stored storedManifests
 	if !c.Cache.get(selectionEntries, c.selectionKey(digest), &stored) {
-		return nil
+		return nil, storedManifests{}, false
 	}
 	m, err := stored.manifests(label)
 	if err != nil {
-		return nil
+		return nil, storedManifests{}, false
 	}
-	return m
+	return m, stored, true
 }
 
-// ManifestsForSelection returns what Select needs of a payload's
+// manifestsForSelection returns what Select needs of a payload's
 // manifests. With a cache, that is kept beside the payload under the same
-// digest in an already-filtered form: the CredentialsRequests whole, of
-// each FeatureGate only its annotations and enabled gate names, nothing
-// else. A warm render then decodes a little JSON instead of parsing every
+// digest (and under the digests in also, none of which has it yet) in an
+// already-filtered form: the CredentialsRequests whole, of each
+// FeatureGate only its annotations and enabled gate names, nothing else.
+// A warm render then decodes a little JSON instead of parsing every
 // manifest's YAML, the largest share of a warm render on a real release
 // (BenchmarkManifests).
 //
 // Documents read back this way have no YAML node (render.EncodeDocument
 // cannot write them) and the Manifests have no Files: extract and release
 // info read the payload with Payload.Manifests instead.
-func (c *Client) ManifestsForSelection(p *Payload, label string) (*Manifests, error) {
-	return c.manifestsForSelection(p, label, nil)
-}
-
-// manifestsForSelection also stores the filtered form under the digests in
-// also.
 func (c *Client) manifestsForSelection(p *Payload, label string, also []string) (*Manifests, error) {
 	if c.Cache != nil {
-		if m := c.storedSelection(p.Digest, label); m != nil {
-			c.storeSelection(also, func() (storedManifests, bool) { return storeManifestsFromPayload(p) })
+		if m, stored, ok := c.storedSelection(p.Digest, label); ok {
+			c.storeSelection(also, stored)
 			return m, nil
 		}
 	}
@@ -102,42 +97,22 @@ func (c *Client) manifestsForSelection(p *Payload, label string, also []string) 
 		return p.Manifests(label)
 	}
 	if c.Cache != nil {
-		c.storeSelection(append([]string{p.Digest}, also...), func() (storedManifests, bool) { return storeManifests(m) })
+		if stored, ok := storeManifests(m); ok {
+			c.storeSelection(append([]string{p.Digest}, also...), stored)
+		}
 	}
 	relabel(m, label)
 	return m, nil
 }
 
-// storeSelection stores the filtered form under each digest that does not
-// have it yet.
-func (c *Client) storeSelection(digests []string, form func() (storedManifests, bool)) {
-	var stored *storedManifests
+// storeSelection stores the filtered form under each digest.
+func (c *Client) storeSelection(digests []string, stored storedManifests) {
 	for _, digest := range digests {
-		var existing storedManifests
-		if c.Cache.get(selectionEntries, c.selectionKey(digest), &existing) {
-			continue
-		}
-		if stored == nil {
-			s, ok := form()
-			if !ok {
-				return
-			}
-			stored = &s
-		}
 		if err := c.Cache.put(selectionEntries, c.selectionKey(digest), stored); err != nil {
 			c.warn("filtered release manifests not cached: %v", err)
 			return
 		}
 	}
-}
-
-// storeManifestsFromPayload parses a payload for its stored form.
-func storeManifestsFromPayload(p *Payload) (storedManifests, bool) {
-	m, err := p.Manifests("")
-	if err != nil {
-		return storedManifests{}, false
-	}
-	return storeManifests(m)
 }
 
 // relabel prefixes the documents' file names with label, as parsing with

@@ -94,7 +94,7 @@ spec:
         StringEquals: {"aws:RequestTag/when": 2024-01-01, "aws:RequestTag/none": null}
 `
 
-func TestManifestsForSelectionFromTheCacheSelectAlike(t *testing.T) {
+func TestSelectionCacheFromTheCacheSelectAlike(t *testing.T) {
 	for _, version := range []string{"4.14", "4.18", "4.22"} {
 		t.Run(version, func(t *testing.T) {
 			p := testPayload(t, version, map[string]string{"0000_50_numbers.yaml": numbersCR})
@@ -103,28 +103,28 @@ func TestManifestsForSelectionFromTheCacheSelectAlike(t *testing.T) {
 			cache := &Cache{Dir: t.TempDir()}
 			c := &Client{Cache: cache}
 
-			first, err := c.ManifestsForSelection(p, "quay.io/ocp/release@sha256:x")
+			first, err := c.manifestsForSelection(p, "quay.io/ocp/release@sha256:x", nil)
 			require.NoError(t, err)
 			assert.Equal(t, withoutNodes(parsed), withoutNodes(first), "the first read is the parse")
 			stored, err := filepath.Glob(filepath.Join(cache.Dir, selectionEntries, "*.json"))
 			require.NoError(t, err)
 			require.Len(t, stored, 1, "the parsed form is kept")
 
-			second, err := c.ManifestsForSelection(p, "quay.io/ocp/release@sha256:x")
+			second, err := c.manifestsForSelection(p, "quay.io/ocp/release@sha256:x", nil)
 			require.NoError(t, err)
 			assert.Equal(t, requestsOf(parsed.Documents), requestsOf(second.Documents), "read back, the requests are the parse's: int64 and json.Number literals alike")
 			assert.Equal(t, parsed.Version, second.Version)
 			sameSelections(t, parsed, second)
 			assert.Nil(t, second.Files, "extract reads files from the payload, never from here")
 
-			other, err := c.ManifestsForSelection(p, "oci:elsewhere")
+			other, err := c.manifestsForSelection(p, "oci:elsewhere", nil)
 			require.NoError(t, err)
 			assert.Equal(t, filepath.Join("oci:elsewhere", second.Documents[0].Source.File[len("quay.io/ocp/release@sha256:x/"):]), other.Documents[0].Source.File, "one stored form serves any label")
 		})
 	}
 }
 
-func TestManifestsForSelectionThatJSONCannotCarryAreParsedEachTime(t *testing.T) {
+func TestSelectionCacheThatJSONCannotCarryAreParsedEachTime(t *testing.T) {
 	float := map[string]string{"0000_50_float.yaml": strings.Replace(numbersCR, "[42,", "[.5, 42,", 1)}
 	tagged := map[string]string{"0000_50_tagged.yaml": strings.Replace(numbersCR, "[42,", "[!!float 10, 42,", 1)}
 	for name, extra := range map[string]map[string]string{"a YAML float": float, "an int-shaped float literal": tagged} {
@@ -135,7 +135,7 @@ func TestManifestsForSelectionThatJSONCannotCarryAreParsedEachTime(t *testing.T)
 			cache := &Cache{Dir: t.TempDir()}
 			c := &Client{Cache: cache}
 			for range 2 {
-				m, err := c.ManifestsForSelection(p, "img")
+				m, err := c.manifestsForSelection(p, "img", nil)
 				require.NoError(t, err)
 				assert.Equal(t, withoutNodes(parsed), withoutNodes(m))
 			}
@@ -145,13 +145,13 @@ func TestManifestsForSelectionThatJSONCannotCarryAreParsedEachTime(t *testing.T)
 	}
 }
 
-func TestManifestsForSelectionCorruptStoredFormIsParsedAgain(t *testing.T) {
+func TestSelectionCacheCorruptStoredFormIsParsedAgain(t *testing.T) {
 	p := testPayload(t, "4.22", nil)
 	parsed, err := p.Manifests("img")
 	require.NoError(t, err)
 	cache := &Cache{Dir: t.TempDir()}
 	c := &Client{Cache: cache}
-	_, err = c.ManifestsForSelection(p, "img")
+	_, err = c.manifestsForSelection(p, "img", nil)
 	require.NoError(t, err)
 	stored, _ := filepath.Glob(filepath.Join(cache.Dir, selectionEntries, "*.json"))
 	require.Len(t, stored, 1)
@@ -159,7 +159,7 @@ func TestManifestsForSelectionCorruptStoredFormIsParsedAgain(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(stored[0], append([]byte(nil), data[:len(data)/2]...), 0o600))
 
-	m, err := c.ManifestsForSelection(p, "img")
+	m, err := c.manifestsForSelection(p, "img", nil)
 	require.NoError(t, err)
 	assert.Equal(t, withoutNodes(parsed), withoutNodes(m), "parsed again")
 	again, err := os.ReadFile(stored[0])
@@ -167,10 +167,10 @@ func TestManifestsForSelectionCorruptStoredFormIsParsedAgain(t *testing.T) {
 	assert.Equal(t, data, again, "the truncated entry was replaced")
 }
 
-func TestManifestsForSelectionParseErrorNamesTheImage(t *testing.T) {
+func TestSelectionCacheParseErrorNamesTheImage(t *testing.T) {
 	p := testPayload(t, "4.22", map[string]string{"0000_50_broken.yaml": "kind: [\n"})
 	c := &Client{Cache: &Cache{Dir: t.TempDir()}}
-	_, err := c.ManifestsForSelection(p, "quay.io/ocp/release@sha256:x")
+	_, err := c.manifestsForSelection(p, "quay.io/ocp/release@sha256:x", nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "quay.io/ocp/release@sha256:x/0000_50_broken.yaml")
 }

@@ -1,9 +1,6 @@
 package tests
 
 import (
-	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,12 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/stsrender/stsrender/release/releasetest"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 )
 
@@ -92,26 +86,13 @@ func BenchmarkKustomizeQuickstart(b *testing.B) {
 // quickstartFromRegistry copies the quickstart with its release image
 // pushed to a registry on loopback and referenced by digest.
 func quickstartFromRegistry(b *testing.B, quickstart string) string {
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	b.Cleanup(srv.Close)
-	index, err := layout.ImageIndexFromPath(filepath.Join(quickstart, "release-image"))
-	require.NoError(b, err)
-	manifest, err := index.IndexManifest()
-	require.NoError(b, err)
-	img, err := index.Image(manifest.Manifests[0].Digest)
-	require.NoError(b, err)
-	digest, err := img.Digest()
-	require.NoError(b, err)
-	ref, err := name.ParseReference(strings.TrimPrefix(srv.URL, "http://")+"/ocp/release:4.22.0", name.Insecure)
-	require.NoError(b, err)
-	require.NoError(b, remote.Write(ref, img))
-
+	ref, _ := releasetest.ServeLayout(b, filepath.Join(quickstart, "release-image"), "ocp/release", "4.22.0")
 	dir := b.TempDir()
 	for _, f := range []string{"kustomization.yaml", "install-config.yaml", "sa-signer.pub", "sts-credentials.yaml"} {
 		data, err := os.ReadFile(filepath.Join(quickstart, f))
 		require.NoError(b, err)
 		if f == "sts-credentials.yaml" {
-			pinned := "image: " + ref.Context().Digest(digest.String()).String() + "\n    insecure: true"
+			pinned := "image: " + ref + "\n    insecure: true"
 			data = []byte(strings.Replace(string(data), "image: oci:release-image", pinned, 1))
 			require.Contains(b, string(data), pinned)
 		}

@@ -75,7 +75,9 @@ func TestKRMFunctionHandsApplyToStsrender(t *testing.T) {
 // TestKRMFunctionWithoutStsrender: spec.apply with no stsrender binary
 // beside stsrender-krm or on PATH says what is missing.
 func TestKRMFunctionWithoutStsrender(t *testing.T) {
-	env := append(awsEnv(t), "STSRENDER_ALLOW_APPLY=123456789012", "PATH="+e2e.path)
+	// A PATH with nothing on it: an stsrender installed on this machine
+	// must not be found either.
+	env := append(awsEnv(t), "STSRENDER_ALLOW_APPLY=123456789012", "PATH="+t.TempDir())
 	alone := filepath.Join(t.TempDir(), "stsrender-krm")
 	require.NoError(t, copyFile(e2e.stsrenderKRM, alone, 0o755))
 	dir := copyExample(t, "quickstart")

@@ -3,42 +3,24 @@ package cli
 import (
 	"bytes"
 	"context"
-	"io"
-	"log"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/stsrender/stsrender/release/releasetest"
 )
 
 // pushExample serves the example release image from a registry on
 // loopback and returns its digest reference and the server.
 func pushExample(t *testing.T) (string, *httptest.Server) {
 	t.Helper()
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(srv.Close)
 	dir, err := filepath.Abs(filepath.Join("..", "..", "examples", "quickstart", "release-image"))
 	require.NoError(t, err)
-	index, err := layout.ImageIndexFromPath(dir)
-	require.NoError(t, err)
-	im, err := index.IndexManifest()
-	require.NoError(t, err)
-	img, err := index.Image(im.Manifests[0].Digest)
-	require.NoError(t, err)
-	digest, err := img.Digest()
-	require.NoError(t, err)
-	ref, err := name.ParseReference(strings.TrimPrefix(srv.URL, "http://")+"/ocp/release:4.22.0", name.Insecure)
-	require.NoError(t, err)
-	require.NoError(t, remote.Write(ref, img))
-	return ref.Context().Digest(digest.String()).String(), srv
+	return releasetest.ServeLayout(t, dir, "ocp/release", "4.22.0")
 }
 
 func TestReleaseInfoAsksTheRegistry(t *testing.T) {
