@@ -31,7 +31,6 @@ type Schema struct {
 	Required             []string           `json:"required,omitempty"`
 	AdditionalProperties any                `json:"additionalProperties,omitempty"`
 	Items                *Schema            `json:"items,omitempty"`
-	Minimum              *int               `json:"minimum,omitempty"`
 }
 
 // Generate reads the package in dir and returns the schema of root, as
