@@ -36,6 +36,9 @@ func (p *Planner) PlanDelete(ctx context.Context) (*Plan, error) {
 	if provider != nil {
 		plan.Changes = append(plan.Changes, provider)
 	}
+	if p.Model.Bucket == nil {
+		return plan, nil // a managed ROSA OIDC config: Red Hat serves the documents
+	}
 	if p.Model.Bucket.Private || p.FindByTag {
 		dist, err := p.planDeleteDistribution(ctx)
 		if err != nil {
@@ -138,10 +141,18 @@ func (p *Planner) planDeleteRoles(ctx context.Context) ([]*Change, error) {
 	return out, nil
 }
 
-// deleteRole removes the role's inline policies (all of them: the role is
-// ours), then the role.
+// deleteRole removes the role's inline policies and detaches its managed
+// policies (all of them: the role is ours, and IAM deletes no role that
+// has any), then deletes the role.
 func (p *Planner) deleteRole(name string) step {
 	return func(ctx context.Context) error {
+		attached, err := attachedPolicies(ctx, p.Clients.IAM, name)
+		if err != nil && !isNotFound(err) {
+			return err
+		}
+		if err := p.attachDetach(name, nil, attached)(ctx); err != nil {
+			return err
+		}
 		pager := iam.NewListRolePoliciesPaginator(p.Clients.IAM, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
 		var policies []string
 		for pager.HasMorePages() {
@@ -156,7 +167,7 @@ func (p *Planner) deleteRole(name string) step {
 				return err
 			}
 		}
-		_, err := p.Clients.IAM.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)})
+		_, err = p.Clients.IAM.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)})
 		if isNotFound(err) {
 			return nil
 		}

@@ -2,6 +2,7 @@ package awsapply
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/stsrender/stsrender/render"
 )
@@ -29,7 +30,8 @@ const MinimumPolicy = `{
       "iam:GetRole", "iam:CreateRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole",
       "iam:ListRoles", "iam:ListRoleTags", "iam:ListRolePolicies", "iam:GetRolePolicy",
       "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:DeleteRole",
-      "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary"
+      "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary",
+      "iam:ListAttachedRolePolicies", "iam:AttachRolePolicy", "iam:DetachRolePolicy"
     ], "Resource": "*"},
     {"Sid": "OptionalBatchedRoleReads", "Effect": "Allow", "Action": ["iam:GetAccountAuthorizationDetails"], "Resource": "*"}
   ]
@@ -43,42 +45,47 @@ const MinimumPolicy = `{
 // GetCallerIdentity, CloudFront's lists) keep "*".
 func ScopedPolicy(m *render.Model) ([]byte, error) {
 	p := m.Partition.ID
-	bucket := fmt.Sprintf("arn:%s:s3:::%s", p, m.Bucket.Name)
 	rolePath := m.RolePath
 	if rolePath == "" {
 		rolePath = "/"
 	}
 	rolesUnderPath := fmt.Sprintf("arn:%s:iam::%s:role%s", p, m.AccountID, rolePath)
+	ownRoles := rolesUnderPath + m.RolePrefix + "-*"
 	doc := render.PolicyDocument{Version: render.PolicyVersion, Statement: []render.Statement{
 		{Effect: "Allow", Action: []string{"sts:GetCallerIdentity", "iam:ListRoles"}, Resource: "*"},
-		{Effect: "Allow", Action: []string{
-			"s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket",
-			"s3:GetBucketTagging", "s3:PutBucketTagging",
-			"s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock",
-			"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:PutBucketOwnershipControls",
-		}, Resource: bucket},
-		{Effect: "Allow", Action: []string{"s3:GetObject", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject"},
-			Resource: []string{bucket + "/" + render.DiscoveryKey, bucket + "/" + render.JWKSKey}},
-		// delete reads the tags of every object, to keep a bucket holding
-		// someone else's.
-		{Effect: "Allow", Action: []string{"s3:GetObjectTagging"}, Resource: bucket + "/*"},
-		{Effect: "Allow", Action: []string{
+	}}
+	if m.Bucket != nil {
+		doc.Statement = append(doc.Statement, bucketStatements(fmt.Sprintf("arn:%s:s3:::%s", p, m.Bucket.Name))...)
+	}
+	doc.Statement = append(doc.Statement,
+		render.Statement{Effect: "Allow", Action: []string{
 			"iam:GetOpenIDConnectProvider", "iam:CreateOpenIDConnectProvider", "iam:TagOpenIDConnectProvider",
 			"iam:AddClientIDToOpenIDConnectProvider", "iam:DeleteOpenIDConnectProvider",
 		}, Resource: m.OIDCProvider.ARN},
-		{Effect: "Allow", Action: []string{
+		render.Statement{Effect: "Allow", Action: []string{
 			"iam:GetRole", "iam:CreateRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole",
 			"iam:ListRolePolicies", "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:DeleteRole",
 			"iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary",
-		}, Resource: rolesUnderPath + m.Name + "-*"},
+			// delete detaches every managed policy of an owned role, also
+			// those someone else attached: a role cannot be deleted with any.
+			"iam:ListAttachedRolePolicies", "iam:DetachRolePolicy",
+		}, Resource: ownRoles},
+	)
+	if policies := managedPolicyARNs(m); len(policies) > 0 {
+		// Only the rendered policies may be attached: these credentials
+		// cannot grant a role anything else.
+		doc.Statement = append(doc.Statement, render.Statement{Effect: "Allow", Action: []string{"iam:AttachRolePolicy"}, Resource: ownRoles,
+			Condition: map[string]map[string]any{"ArnEquals": {"iam:PolicyARN": policies}}})
+	}
+	doc.Statement = append(doc.Statement,
 		// delete reads the tags of every role under the path to find the
 		// cluster's roles whose CredentialsRequest is gone.
-		{Effect: "Allow", Action: []string{"iam:ListRoleTags"}, Resource: rolesUnderPath + "*"},
+		render.Statement{Effect: "Allow", Action: []string{"iam:ListRoleTags"}, Resource: rolesUnderPath + "*"},
 		// Optional: plan reads every role in a few calls with it, and falls
 		// back to reading role by role without it. It cannot be scoped.
-		{Sid: "OptionalBatchedRoleReads", Effect: "Allow", Action: []string{"iam:GetAccountAuthorizationDetails"}, Resource: "*"},
-	}}
-	if m.Bucket.Private {
+		render.Statement{Sid: "OptionalBatchedRoleReads", Effect: "Allow", Action: []string{"iam:GetAccountAuthorizationDetails"}, Resource: "*"},
+	)
+	if m.Bucket != nil && m.Bucket.Private {
 		cf := fmt.Sprintf("arn:%s:cloudfront::%s:", p, m.AccountID)
 		doc.Statement = append(doc.Statement,
 			render.Statement{Effect: "Allow", Action: []string{"cloudfront:ListDistributions", "cloudfront:ListOriginAccessControls"}, Resource: "*"},
@@ -94,12 +101,44 @@ func ScopedPolicy(m *render.Model) ([]byte, error) {
 	return render.MarshalIndented(doc)
 }
 
+// bucketStatements allow the bucket's own calls and those on its two
+// issuer documents.
+func bucketStatements(bucket string) []render.Statement {
+	return []render.Statement{
+		{Effect: "Allow", Action: []string{
+			"s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket",
+			"s3:GetBucketTagging", "s3:PutBucketTagging",
+			"s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock",
+			"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:PutBucketOwnershipControls",
+		}, Resource: bucket},
+		{Effect: "Allow", Action: []string{"s3:GetObject", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject"},
+			Resource: []string{bucket + "/" + render.DiscoveryKey, bucket + "/" + render.JWKSKey}},
+		// delete reads the tags of every object, to keep a bucket holding
+		// someone else's.
+		{Effect: "Allow", Action: []string{"s3:GetObjectTagging"}, Resource: bucket + "/*"},
+	}
+}
+
+// managedPolicyARNs are the managed policies of all roles, sorted, once each.
+func managedPolicyARNs(m *render.Model) []string {
+	var out []string
+	for _, r := range m.Roles {
+		for _, arn := range r.ManagedPolicyARNs {
+			if !slices.Contains(out, arn) {
+				out = append(out, arn)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // DoctorPolicy is what stsrender doctor reads: the provider and roles,
 // nothing it could change. AssumeRoleWithWebIdentity (--assume) is
 // unsigned, as a pod's call is, and needs no permission.
 const DoctorPolicy = `{
   "Version": "2012-10-17",
   "Statement": [
-    {"Effect": "Allow", "Action": ["iam:GetOpenIDConnectProvider", "iam:GetRole", "iam:GetRolePolicy"], "Resource": "*"}
+    {"Effect": "Allow", "Action": ["iam:GetOpenIDConnectProvider", "iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies"], "Resource": "*"}
   ]
 }`

@@ -188,27 +188,12 @@ func (p *Planner) Plan(ctx context.Context) (*Plan, error) {
 		return nil, err
 	}
 	plan := &Plan{Name: p.Model.Name, Account: p.Model.AccountID, Region: p.Model.Region}
-	bucket, bucketExists, err := p.planBucket(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("plan bucket %s: %w", p.Model.Bucket.Name, err)
-	}
-	plan.Changes = append(plan.Changes, bucket)
-	if p.Model.Bucket.Private {
-		dist, err := p.planDistribution(ctx, bucketExists)
+	if p.Model.Bucket != nil {
+		changes, err := p.planIssuerHosting(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("plan CloudFront distribution: %w", err)
+			return nil, err
 		}
-		plan.Changes = append(plan.Changes, dist)
-	}
-	for _, obj := range p.Model.Bucket.Objects {
-		c, err := p.planObject(ctx, obj, bucketExists && bucket.Action != Conflict)
-		if err != nil {
-			return nil, fmt.Errorf("plan object %s: %w", obj.Key, err)
-		}
-		if bucket.Action == Conflict {
-			c.Action, c.Reason, c.steps = Conflict, "the bucket is not ours", nil
-		}
-		plan.Changes = append(plan.Changes, c)
+		plan.Changes = append(plan.Changes, changes...)
 	}
 	provider, err := p.planProvider(ctx)
 	if err != nil {
@@ -221,6 +206,34 @@ func (p *Planner) Plan(ctx context.Context) (*Plan, error) {
 	}
 	plan.Changes = append(plan.Changes, roles...)
 	return plan, nil
+}
+
+// planIssuerHosting plans the bucket, its CloudFront distribution when
+// private, and the two issuer documents.
+func (p *Planner) planIssuerHosting(ctx context.Context) ([]*Change, error) {
+	bucket, bucketExists, err := p.planBucket(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("plan bucket %s: %w", p.Model.Bucket.Name, err)
+	}
+	changes := []*Change{bucket}
+	if p.Model.Bucket.Private {
+		dist, err := p.planDistribution(ctx, bucketExists)
+		if err != nil {
+			return nil, fmt.Errorf("plan CloudFront distribution: %w", err)
+		}
+		changes = append(changes, dist)
+	}
+	for _, obj := range p.Model.Bucket.Objects {
+		c, err := p.planObject(ctx, obj, bucketExists && bucket.Action != Conflict)
+		if err != nil {
+			return nil, fmt.Errorf("plan object %s: %w", obj.Key, err)
+		}
+		if bucket.Action == Conflict {
+			c.Action, c.Reason, c.steps = Conflict, "the bucket is not ours", nil
+		}
+		changes = append(changes, c)
+	}
+	return changes, nil
 }
 
 // checkAccount refuses to work with credentials of another account than

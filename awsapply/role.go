@@ -79,7 +79,13 @@ func (p *Planner) planRole(r render.Role, role *roleState) (*Change, error) {
 	inline := compactJSON(&r.InlinePolicy)
 	if role == nil {
 		c.Action = Create
-		c.steps = []step{p.createRole(r, trust), p.putRolePolicy(r, inline)}
+		c.steps = []step{p.createRole(r, trust)}
+		if r.InlinePolicyName != "" {
+			c.steps = append(c.steps, p.putRolePolicy(r, inline))
+		}
+		if len(r.ManagedPolicyARNs) > 0 {
+			c.steps = append(c.steps, p.attachDetach(r.Name, r.ManagedPolicyARNs, nil))
+		}
 		return c, nil
 	}
 	if !p.ownership(c, role.Tags) {
@@ -121,6 +127,9 @@ func (p *Planner) planRole(r render.Role, role *roleState) (*Change, error) {
 			return err
 		})
 	}
+	// Before the tags: the record tag must not forget a policy that a
+	// failed detach left attached.
+	p.planManagedPolicies(c, r, role)
 	if missing := missingTags(role.Tags, r.Tags); len(missing) > 0 {
 		c.diff("tags", formatTagMap(role.Tags), formatTags(r.Tags), func(ctx context.Context) error {
 			_, err := p.Clients.IAM.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(r.Name), Tags: iamTags(missing)})
@@ -159,7 +168,7 @@ func (p *Planner) planInlinePolicy(c *Change, r render.Role, inline string, curr
 			c.diff("inline policy "+name, canonicalJSON(current[name]), canonicalJSON(inline), p.putRolePolicy(r, inline))
 		}
 	}
-	if !found {
+	if !found && r.InlinePolicyName != "" {
 		c.diff("inline policy "+r.InlinePolicyName, "", canonicalJSON(inline), p.putRolePolicy(r, inline))
 	}
 	return nil

@@ -20,10 +20,12 @@ type roleState struct {
 	Tags     map[string]string
 	// Inline maps each inline policy's name to its document, URL-decoded.
 	Inline map[string]string
+	// Attached are the ARNs of the attached managed policies.
+	Attached []string
 }
 
-// roleReader reads roles for a plan. Per role it costs three calls or more
-// (GetRole, ListRolePolicies, GetRolePolicy); batched, a few paginated
+// roleReader reads roles for a plan. Per role it costs four calls or more
+// (GetRole, ListRolePolicies, GetRolePolicy, ListAttachedRolePolicies); batched, a few paginated
 // calls for the whole account.
 type roleReader interface {
 	// role returns a role's state, or nil when it does not exist.
@@ -68,6 +70,9 @@ func (r perRoleReader) role(ctx context.Context, name string) (*roleState, error
 			}
 			s.Inline[policy] = decodePolicy(deref(got.PolicyDocument))
 		}
+	}
+	if s.Attached, err = attachedPolicies(ctx, r.iam, name); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -134,6 +139,9 @@ func readBatch(ctx context.Context, client *iam.Client, path string) (*batchRead
 			}
 			for _, p := range d.RolePolicyList {
 				s.Inline[deref(p.PolicyName)] = decodePolicy(deref(p.PolicyDocument))
+			}
+			for _, a := range d.AttachedManagedPolicies {
+				s.Attached = append(s.Attached, deref(a.PolicyArn))
 			}
 			b.roles[s.Name] = s
 		}

@@ -23,6 +23,9 @@ func (p *Planner) Verify(ctx context.Context, skip map[string]bool) error {
 }
 
 func (p *Planner) verifyDocuments(ctx context.Context) error {
+	if p.Model.Bucket == nil {
+		return nil // Red Hat serves a managed ROSA OIDC config's documents
+	}
 	var errs []error
 	reader := p.Clients.AnonymousS3
 	if p.Model.Bucket.Private {
@@ -93,6 +96,9 @@ func (p *Planner) PlanIssuerDocuments(ctx context.Context) (*Plan, error) {
 		return nil, err
 	}
 	b := p.Model.Bucket
+	if b == nil {
+		return nil, fmt.Errorf("this cluster has no issuer bucket: Red Hat serves the documents of a managed ROSA OIDC config")
+	}
 	_, err := p.Clients.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(b.Name)})
 	switch {
 	case isNotFound(err):

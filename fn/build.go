@@ -38,6 +38,9 @@ type Result struct {
 // spec.release.upgradeTo the target release is selected the same way and
 // the roles cover both. Each step's errors carry the step's name.
 func Build(ctx context.Context, cfg *Config, opts Options) (*Result, error) {
+	if cfg.Spec.ROSA != nil {
+		return buildHostedControlPlane(cfg, opts)
+	}
 	inclusion, err := clusterInclusion(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("read cluster settings: %w", err)
@@ -68,6 +71,24 @@ func Build(ctx context.Context, cfg *Config, opts Options) (*Result, error) {
 	}
 	result.Model = model
 	return result, nil
+}
+
+// buildHostedControlPlane renders a ROSA HCP cluster: its operator roles
+// come from the render package's table, so no release is read. The
+// selection is empty.
+func buildHostedControlPlane(cfg *Config, opts Options) (*Result, error) {
+	if len(opts.Stream) > 0 || opts.CredentialsRequestsDir != "" {
+		return nil, errors.New("spec.rosa: a ROSA HCP cluster's operator roles come from stsrender's table; CredentialsRequests (in the resource stream or --credentials-requests-dir) are not used: render them with a config without spec.rosa")
+	}
+	params, err := cfg.Params()
+	if err != nil {
+		return nil, fmt.Errorf("read keys: %w", err)
+	}
+	model, err := render.Render(params, nil)
+	if err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	return &Result{Model: model, Selection: &release.Selection{}}, nil
 }
 
 // upgradeWindow selects the target release for the cluster and merges the

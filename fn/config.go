@@ -61,7 +61,30 @@ func (c *Config) IdentityParams() render.Params {
 		IssuerURL:              s.OIDC.IssuerURL,
 		PrivateBucket:          s.OIDC.PrivateBucket,
 		RoleNaming:             render.RoleNaming(s.AWS.RoleNaming),
+		HostedControlPlane:     hostedControlPlane(s.ROSA),
 	}
+}
+
+// hostedControlPlane converts spec.rosa; nil without it.
+func hostedControlPlane(r *v1alpha1.ROSASpec) *render.HostedControlPlane {
+	if r == nil {
+		return nil
+	}
+	h := &render.HostedControlPlane{OperatorRolePrefix: r.OperatorRolePrefix}
+	if r.OIDCConfig.Managed == nil || *r.OIDCConfig.Managed {
+		h.ManagedIssuerURL = r.OIDCConfig.IssuerURL
+		if h.ManagedIssuerURL == "" {
+			h.ManagedIssuerURL = render.ManagedOIDCIssuer(r.OIDCConfig.ID)
+		}
+	}
+	for _, extra := range r.AdditionalOperatorRoles {
+		h.AdditionalRoles = append(h.AdditionalRoles, render.OperatorRole{
+			Secret:          render.NamespacedName{Namespace: extra.Namespace, Name: extra.Name},
+			ServiceAccounts: extra.ServiceAccounts,
+			PolicyARNs:      extra.PolicyARNs,
+		})
+	}
+	return h
 }
 
 // Params converts the config into render parameters, reading the public

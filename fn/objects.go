@@ -83,7 +83,9 @@ func Objects(m *render.Model, spec v1alpha1.OutputsSpec) ([]*yaml.RNode, error) 
 	for _, r := range m.Roles {
 		docs = append(docs, document{RoleKind, r.Name, r.File()})
 	}
-	docs = append(docs, document{BucketKind, m.Bucket.Name, bucketDocument(m.Bucket)})
+	if m.Bucket != nil {
+		docs = append(docs, document{BucketKind, m.Bucket.Name, bucketDocument(*m.Bucket)})
+	}
 	for _, d := range docs {
 		node, err := awsDocument(d.kind, d.name, d.spec)
 		if err != nil {

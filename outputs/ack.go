@@ -41,7 +41,10 @@ type ackRole struct {
 	Name                     string            `json:"name"`
 	Description              string            `json:"description"`
 	AssumeRolePolicyDocument string            `json:"assumeRolePolicyDocument"`
-	InlinePolicies           map[string]string `json:"inlinePolicies"`
+	InlinePolicies           map[string]string `json:"inlinePolicies,omitempty"`
+	// Policies are the attached managed policies' ARNs. ACK owns the set:
+	// it detaches what is not listed.
+	Policies []string `json:"policies,omitempty"`
 	Path                     string            `json:"path"`
 	PermissionsBoundary      string            `json:"permissionsBoundary,omitempty"`
 	Tags                     []ackTag          `json:"tags"`
@@ -67,7 +70,7 @@ func ACK(m *render.Model, o ACKOptions) ([]Object, error) {
 	if o.Namespace == "" {
 		return nil, fmt.Errorf("outputs.namespace: required by ack (ACK's resources are namespaced)")
 	}
-	if m.Bucket.Private {
+	if m.Bucket != nil && m.Bucket.Private {
 		return nil, fmt.Errorf("outputs.aws: ack renders the public-bucket issuer; a private bucket needs CloudFront, which ACK's IAM and S3 controllers do not manage: use stsrender apply for it")
 	}
 	if o.DeletionPolicy == "" {
@@ -89,10 +92,53 @@ func ACK(m *render.Model, o ACKOptions) ([]Object, error) {
 		return md, nil
 	}
 	var out []Object
-	b := m.Bucket
-	policy, err := canonical(*b.Policy)
+	if m.Bucket != nil {
+		bucket, err := ackBucketObject(m.Bucket, meta)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, bucket)
+	}
+	p := m.OIDCProvider
+	md, err := meta(m.Name+"-oidc", map[string]string{"arn": p.ARN})
 	if err != nil {
 		return nil, err
+	}
+	out = append(out, Object{APIVersion: ackIAM, Kind: "OpenIDConnectProvider", Metadata: md, Spec: map[string]any{
+		"url": p.URL, "clientIDs": p.ClientIDs, "tags": ackTags(p.Tags)}})
+
+	for _, r := range m.Roles {
+		if err := refuseURLSpecials(r); err != nil {
+			return nil, err
+		}
+		trust, err := canonical(r.TrustPolicy)
+		if err != nil {
+			return nil, fmt.Errorf("role %s: %w", r.Name, err)
+		}
+		role := ackRole{Name: r.Name, Description: r.Description, AssumeRolePolicyDocument: trust, Path: r.Path,
+			PermissionsBoundary: r.PermissionsBoundaryARN, Tags: ackTags(r.Tags), Policies: r.ManagedPolicyARNs}
+		if r.InlinePolicyName != "" {
+			inline, err := canonical(r.InlinePolicy)
+			if err != nil {
+				return nil, fmt.Errorf("role %s: %w", r.Name, err)
+			}
+			role.InlinePolicies = map[string]string{r.InlinePolicyName: inline}
+		}
+		md, err := meta(kubernetesName(r.Name), map[string]string{"name": r.Name})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Object{APIVersion: ackIAM, Kind: "Role", Metadata: md, Spec: role})
+	}
+	return out, nil
+}
+
+// ackBucketObject is the issuer bucket with its policy, public access
+// block, ownership controls and tags.
+func ackBucketObject(b *render.Bucket, meta func(string, map[string]string) (Meta, error)) (Object, error) {
+	policy, err := canonical(*b.Policy)
+	if err != nil {
+		return Object{}, err
 	}
 	bucket := ackBucket{
 		Name:   b.Name,
@@ -108,41 +154,10 @@ func ACK(m *render.Model, o ACKOptions) ([]Object, error) {
 	}
 	md, err := meta(b.Name, map[string]string{"name": b.Name})
 	if err != nil {
-		return nil, err
+		return Object{}, err
 	}
 	md.Annotations[ackRegion] = b.Region
-	out = append(out, Object{APIVersion: ackS3, Kind: "Bucket", Metadata: md, Spec: bucket})
-
-	p := m.OIDCProvider
-	md, err = meta(m.Name+"-oidc", map[string]string{"arn": p.ARN})
-	if err != nil {
-		return nil, err
-	}
-	out = append(out, Object{APIVersion: ackIAM, Kind: "OpenIDConnectProvider", Metadata: md, Spec: map[string]any{
-		"url": p.URL, "clientIDs": p.ClientIDs, "tags": ackTags(p.Tags)}})
-
-	for _, r := range m.Roles {
-		if err := refuseURLSpecials(r); err != nil {
-			return nil, err
-		}
-		trust, err := canonical(r.TrustPolicy)
-		if err != nil {
-			return nil, fmt.Errorf("role %s: %w", r.Name, err)
-		}
-		inline, err := canonical(r.InlinePolicy)
-		if err != nil {
-			return nil, fmt.Errorf("role %s: %w", r.Name, err)
-		}
-		md, err := meta(r.Name, map[string]string{"name": r.Name})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Object{APIVersion: ackIAM, Kind: "Role", Metadata: md, Spec: ackRole{
-			Name: r.Name, Description: r.Description, AssumeRolePolicyDocument: trust,
-			InlinePolicies: map[string]string{r.InlinePolicyName: inline}, Path: r.Path,
-			PermissionsBoundary: r.PermissionsBoundaryARN, Tags: ackTags(r.Tags)}})
-	}
-	return out, nil
+	return Object{APIVersion: ackS3, Kind: "Bucket", Metadata: md, Spec: bucket}, nil
 }
 
 // refuseURLSpecials rejects a role whose policies hold "+" or "%", which

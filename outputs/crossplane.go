@@ -57,7 +57,7 @@ type crossplaneInlinePolicy struct {
 type crossplaneRole struct {
 	AssumeRolePolicy    string                   `json:"assumeRolePolicy"`
 	Description         string                   `json:"description"`
-	InlinePolicy        []crossplaneInlinePolicy `json:"inlinePolicy"`
+	InlinePolicy        []crossplaneInlinePolicy `json:"inlinePolicy,omitempty"`
 	Path                string                   `json:"path"`
 	PermissionsBoundary string                   `json:"permissionsBoundary,omitempty"`
 	Tags                map[string]string        `json:"tags"`
@@ -70,7 +70,7 @@ type crossplaneRole struct {
 // name, so existing resources (a ccoctl install) are adopted, not
 // duplicated.
 func Crossplane(m *render.Model, o CrossplaneOptions) ([]Object, error) {
-	if m.Bucket.Private {
+	if m.Bucket != nil && m.Bucket.Private {
 		return nil, fmt.Errorf("outputs.aws: crossplane renders the public-bucket issuer; a private bucket also needs a CloudFront distribution and origin access control, which this output does not emit: use stsrender apply for it")
 	}
 	if o.Namespaced && o.Namespace == "" {
@@ -115,7 +115,47 @@ func Crossplane(m *render.Model, o CrossplaneOptions) ([]Object, error) {
 		}
 		return md
 	}
-	b := m.Bucket
+	var out []Object
+	if m.Bucket != nil {
+		objects, err := crossplaneBucket(m.Bucket, meta, spec, s3API, s3Beta2)
+		if err != nil {
+			return nil, err
+		}
+		out = objects
+	}
+	p := m.OIDCProvider
+	out = append(out, Object{APIVersion: iamAPI, Kind: "OpenIDConnectProvider", Metadata: meta(m.Name+"-oidc", p.ARN), Spec: spec(map[string]any{
+		"url": p.URL, "clientIdList": p.ClientIDs, "tags": tagMap(p.Tags)})})
+	for _, r := range m.Roles {
+		trust, err := compact(r.TrustPolicy)
+		if err != nil {
+			return nil, fmt.Errorf("role %s: %w", r.Name, err)
+		}
+		role := crossplaneRole{AssumeRolePolicy: trust, Description: r.Description, Path: r.Path, PermissionsBoundary: r.PermissionsBoundaryARN, Tags: tagMap(r.Tags)}
+		if r.InlinePolicyName != "" {
+			inline, err := compact(r.InlinePolicy)
+			if err != nil {
+				return nil, fmt.Errorf("role %s: %w", r.Name, err)
+			}
+			// The exclusive form: the Role owns its inline policies, and
+			// there is never also a RolePolicy for them.
+			role.InlinePolicy = []crossplaneInlinePolicy{{Name: r.InlinePolicyName, Policy: inline}}
+		}
+		out = append(out, Object{APIVersion: iamAPI, Kind: "Role", Metadata: meta(kubernetesName(r.Name), r.Name), Spec: spec(role)})
+		// One RolePolicyAttachment per policy rather than the Role's
+		// managedPolicyArns, which is exclusive and would detach policies
+		// someone else attached.
+		for _, arn := range r.ManagedPolicyARNs {
+			out = append(out, Object{APIVersion: iamAPI, Kind: "RolePolicyAttachment", Metadata: meta(attachmentName(r.Name, arn), ""), Spec: spec(map[string]any{
+				"policyArn": arn, "roleRef": map[string]string{"name": kubernetesName(r.Name)}})})
+		}
+	}
+	return out, nil
+}
+
+// crossplaneBucket returns the bucket, its ownership controls, public
+// access block and policy, and the two issuer documents.
+func crossplaneBucket(b *render.Bucket, meta func(name, external string) Meta, spec func(any) crossplaneSpec, s3API, s3Beta2 string) ([]Object, error) {
 	ref := bucketRef{Name: b.Name}
 	policy, err := compact(*b.Policy)
 	if err != nil {
@@ -135,25 +175,6 @@ func Crossplane(m *render.Model, o CrossplaneOptions) ([]Object, error) {
 		out = append(out, Object{APIVersion: s3Beta2, Kind: "Object", Metadata: meta(objectName(b.Name, obj.Key), ""), Spec: spec(map[string]any{
 			"region": b.Region, "bucketRef": ref, "key": obj.Key, "content": string(obj.Body), "contentType": obj.ContentType,
 			"tags": tagMap(b.Tags)})})
-	}
-	p := m.OIDCProvider
-	out = append(out, Object{APIVersion: iamAPI, Kind: "OpenIDConnectProvider", Metadata: meta(m.Name+"-oidc", p.ARN), Spec: spec(map[string]any{
-		"url": p.URL, "clientIdList": p.ClientIDs, "tags": tagMap(p.Tags)})})
-	for _, r := range m.Roles {
-		trust, err := compact(r.TrustPolicy)
-		if err != nil {
-			return nil, fmt.Errorf("role %s: %w", r.Name, err)
-		}
-		inline, err := compact(r.InlinePolicy)
-		if err != nil {
-			return nil, fmt.Errorf("role %s: %w", r.Name, err)
-		}
-		out = append(out, Object{APIVersion: iamAPI, Kind: "Role", Metadata: meta(r.Name, r.Name), Spec: spec(crossplaneRole{
-			AssumeRolePolicy: trust, Description: r.Description, Path: r.Path, PermissionsBoundary: r.PermissionsBoundaryARN,
-			// The exclusive form: the Role owns its inline policies, and
-			// there is never also a RolePolicy for them.
-			InlinePolicy: []crossplaneInlinePolicy{{Name: r.InlinePolicyName, Policy: inline}},
-			Tags:         tagMap(r.Tags)})})
 	}
 	return out, nil
 }

@@ -62,3 +62,26 @@ func tagMap(tags []render.Tag) map[string]string {
 	}
 	return out
 }
+
+// kubernetesName turns an AWS name into a Kubernetes object name: IAM
+// allows upper case, "_", "+", "=", ",", "@" (a ROSA operator role prefix
+// may hold them), Kubernetes only lower-case letters, digits, "-" and ".".
+// The AWS name itself is kept in the spec or the external name.
+func kubernetesName(name string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '.':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r + ('a' - 'A')
+		default:
+			return '-'
+		}
+	}, name)
+}
+
+// attachmentName names the object attaching a managed policy to a role:
+// the role's name and the policy's name (the ARN's last segment).
+func attachmentName(role, policyARN string) string {
+	return kubernetesName(role + "-" + policyARN[strings.LastIndex(policyARN, "/")+1:])
+}

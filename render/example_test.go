@@ -51,3 +51,14 @@ spec:
 	// iam/roles/demo-openshift-ingress-operator-cloud-credentials.json 644
 	// s3/bucket.json 644
 }
+
+// The operator roles of ROSA with hosted control planes are a table in the
+// code, with the AWS-managed policy ARNs of the partition.
+func ExampleHostedControlPlaneRoles() {
+	for _, r := range render.HostedControlPlaneRoles("aws")[:2] {
+		fmt.Println(r.Secret, r.ServiceAccounts, r.PolicyARNs)
+	}
+	// Output:
+	// kube-system/capa-controller-manager [capa-controller-manager] [arn:aws:iam::aws:policy/service-role/ROSANodePoolManagementPolicy]
+	// kube-system/control-plane-operator [control-plane-operator] [arn:aws:iam::aws:policy/service-role/ROSAControlPlaneOperatorPolicy]
+}

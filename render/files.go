@@ -45,12 +45,14 @@ type RoleFile struct {
 	AssumeRolePolicyDocument PolicyDocument            `json:"AssumeRolePolicyDocument"`
 	PermissionsBoundary      string                    `json:"PermissionsBoundary,omitempty"`
 	Tags                     []Tag                     `json:"Tags"`
-	InlinePolicies           map[string]PolicyDocument `json:"InlinePolicies"`
+	InlinePolicies           map[string]PolicyDocument `json:"InlinePolicies,omitempty"`
+	// AttachedPolicyArns are the managed policies attached to the role.
+	AttachedPolicyArns []string `json:"AttachedPolicyArns,omitempty"`
 }
 
 // File returns the role as RoleFile.
 func (r Role) File() RoleFile {
-	return RoleFile{
+	f := RoleFile{
 		RoleName:                 r.Name,
 		Arn:                      r.ARN,
 		Path:                     r.Path,
@@ -58,8 +60,12 @@ func (r Role) File() RoleFile {
 		AssumeRolePolicyDocument: r.TrustPolicy,
 		PermissionsBoundary:      r.PermissionsBoundaryARN,
 		Tags:                     r.Tags,
-		InlinePolicies:           map[string]PolicyDocument{r.InlinePolicyName: r.InlinePolicy},
+		AttachedPolicyArns:       r.ManagedPolicyARNs,
 	}
+	if r.InlinePolicyName != "" {
+		f.InlinePolicies = map[string]PolicyDocument{r.InlinePolicyName: r.InlinePolicy}
+	}
+	return f
 }
 
 // BucketFile is the reviewable JSON form of the issuer bucket.
@@ -117,8 +123,12 @@ func marshalYAML(v any) ([]byte, error) {
 }
 
 // Manifests returns the Authentication followed by the Secrets in role
-// order.
+// order; none for a ROSA HCP cluster, whose hosted control plane consumes
+// the roles itself.
 func (m *Model) Manifests() ([]Manifest, error) {
+	if m.HostedControlPlane {
+		return nil, nil
+	}
 	auth := authenticationObject{APIVersion: "config.openshift.io/v1", Kind: "Authentication", Metadata: objectMeta{Name: "cluster"}}
 	auth.Spec.ServiceAccountIssuer = m.Authentication.ServiceAccountIssuer
 	authYAML, err := marshalYAML(auth)
@@ -188,8 +198,10 @@ func (m *Model) Files() ([]File, error) {
 		}
 		files = append(files, File{Path: mf.Path, Mode: manifestFileMode, Data: mf.YAML})
 	}
-	for _, obj := range m.Bucket.Objects {
-		files = append(files, File{Path: path.Join(oidcDir, obj.Key), Mode: publicFileMode, Data: obj.Body})
+	if m.Bucket != nil {
+		for _, obj := range m.Bucket.Objects {
+			files = append(files, File{Path: path.Join(oidcDir, obj.Key), Mode: publicFileMode, Data: obj.Body})
+		}
 	}
 	add := func(p string, v any) error {
 		b, err := MarshalIndented(v)
@@ -207,8 +219,10 @@ func (m *Model) Files() ([]File, error) {
 			return nil, err
 		}
 	}
-	if err := add(BucketPath, m.Bucket.File()); err != nil {
-		return nil, err
+	if m.Bucket != nil {
+		if err := add(BucketPath, m.Bucket.File()); err != nil {
+			return nil, err
+		}
 	}
 	return files, nil
 }

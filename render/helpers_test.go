@@ -24,6 +24,19 @@ type caseParams struct {
 	PrivateBucket          bool              `json:"privateBucket"`
 	RoleNaming             string            `json:"roleNaming"`
 	PublicKeys             []string          `json:"publicKeys"`
+	ROSA                   *caseROSA         `json:"rosa"`
+}
+
+// caseROSA is the YAML form of render.HostedControlPlane.
+type caseROSA struct {
+	OperatorRolePrefix string `json:"operatorRolePrefix"`
+	ManagedIssuerURL   string `json:"managedIssuerURL"`
+	AdditionalRoles    []struct {
+		Namespace       string   `json:"namespace"`
+		Name            string   `json:"name"`
+		ServiceAccounts []string `json:"serviceAccounts"`
+		PolicyARNs      []string `json:"policyARNs"`
+	} `json:"additionalRoles"`
 }
 
 func loadParams(t testing.TB, file string) render.Params {
@@ -36,6 +49,13 @@ func loadParams(t testing.TB, file string) render.Params {
 		Name: c.Name, AccountID: c.AccountID, Region: c.Region, RolePath: c.RolePath,
 		PermissionsBoundaryARN: c.PermissionsBoundaryARN, Tags: c.Tags, IssuerURL: c.IssuerURL,
 		PrivateBucket: c.PrivateBucket, RoleNaming: render.RoleNaming(c.RoleNaming),
+	}
+	if r := c.ROSA; r != nil {
+		p.HostedControlPlane = &render.HostedControlPlane{OperatorRolePrefix: r.OperatorRolePrefix, ManagedIssuerURL: r.ManagedIssuerURL}
+		for _, a := range r.AdditionalRoles {
+			p.HostedControlPlane.AdditionalRoles = append(p.HostedControlPlane.AdditionalRoles, render.OperatorRole{
+				Secret: render.NamespacedName{Namespace: a.Namespace, Name: a.Name}, ServiceAccounts: a.ServiceAccounts, PolicyARNs: a.PolicyARNs})
+		}
 	}
 	for _, k := range c.PublicKeys {
 		p.PublicKeys = append(p.PublicKeys, render.PublicKey{Source: k, PEM: readKey(t, k)})

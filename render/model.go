@@ -13,13 +13,19 @@ type Model struct {
 	// <issuer>/.well-known/openid-configuration.
 	Discovery DiscoveryDocument
 	// JWKS is keys.json, served at <issuer>/keys.json.
-	JWKS         JWKS
-	Bucket       Bucket
+	JWKS JWKS
+	// Bucket holds the issuer documents; nil when someone else serves them
+	// (a Red Hat managed ROSA OIDC config), and then Discovery and JWKS are
+	// empty.
+	Bucket       *Bucket
 	OIDCProvider OIDCProvider
 	// Roles are sorted by secret namespace and name.
 	Roles []Role
 	// OwnershipTagKey is the tag key that marks resources as owned by Name.
 	OwnershipTagKey string
+	// RolePrefix starts every role name: Name, or a ROSA HCP cluster's
+	// operator role prefix.
+	RolePrefix string
 	// RolePath is the IAM path of every role ("/" by default).
 	RolePath       string
 	Authentication Authentication
@@ -33,6 +39,10 @@ type Model struct {
 	// cluster does not use to why (a disabled capability, a feature set):
 	// an owned role of such a name is an orphan with a known reason.
 	Dropped map[string]string
+	// HostedControlPlane marks a ROSA HCP cluster: the hosted control plane
+	// consumes the roles itself, so there are no Secrets and no
+	// Authentication, and roles carry managed policies.
+	HostedControlPlane bool
 }
 
 // Issuer is the service-account token issuer.
@@ -91,18 +101,23 @@ type OIDCProvider struct {
 
 // Role is the IAM role of one CredentialsRequest.
 type Role struct {
-	Name                   string
-	ARN                    string
-	Path                   string
-	Description            string
-	TrustPolicy            PolicyDocument
-	InlinePolicyName       string
-	InlinePolicy           PolicyDocument
+	Name        string
+	ARN         string
+	Path        string
+	Description string
+	TrustPolicy PolicyDocument
+	// InlinePolicyName is empty for a role without an inline policy (ROSA
+	// HCP roles, which have managed policies).
+	InlinePolicyName string
+	InlinePolicy     PolicyDocument
+	// ManagedPolicyARNs are attached to the role, sorted.
+	ManagedPolicyARNs      []string
 	PermissionsBoundaryARN string
 	Tags                   []Tag
 	// Request is the CredentialsRequest the role was rendered from.
 	Request CredentialsRequest
-	Secret  Secret
+	// Secret is the zero value for a ROSA HCP role: no Secret is rendered.
+	Secret Secret
 }
 
 // Secret is the STS credentials Secret of one role.

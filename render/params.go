@@ -43,6 +43,9 @@ type Params struct {
 	UpgradeableTo string
 	Namespaces    []string
 	Dropped       []DroppedRequest
+	// HostedControlPlane, when set, renders a ROSA HCP cluster's operator
+	// roles instead of CredentialsRequests.
+	HostedControlPlane *HostedControlPlane
 }
 
 // DroppedRequest is a request of the release that the cluster does not

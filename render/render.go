@@ -16,9 +16,10 @@ var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
 
 // Render validates the parameters and requests and builds the model. All
 // problems found are returned together, each naming the field or the request
-// document to fix; on error the model is nil.
+// document to fix; on error the model is nil. With p.HostedControlPlane the
+// roles are ROSA HCP's operator roles and requests must be empty.
 func Render(p Params, requests []CredentialsRequest) (*Model, error) {
-	partition, err := validateParams(p)
+	m, tags, err := identity(p)
 	if err != nil {
 		return nil, err
 	}
@@ -28,40 +29,27 @@ func Render(p Params, requests []CredentialsRequest) (*Model, error) {
 	if p.RoleNaming == "" {
 		p.RoleNaming = RoleNamingTruncate
 	}
-	m := &Model{
-		Name:            p.Name,
-		AccountID:       p.AccountID,
-		Region:          p.Region,
-		Partition:       partition,
-		OwnershipTagKey: OwnershipTagKey(p.Name),
-		RolePath:        p.RolePath,
+	if m.Bucket != nil {
+		m.Discovery = newDiscoveryDocument(m.Issuer.URL)
+		if m.JWKS, err = buildJWKS(p.PublicKeys); err != nil {
+			return nil, fmt.Errorf("keys.json: %w", err)
+		}
+		if m.Bucket, err = bucket(p, m.Partition, m.Bucket.Name, tags, m.Discovery, m.JWKS); err != nil {
+			return nil, err
+		}
 	}
-	tags := resourceTags(p.Name, p.Tags)
-	if err := validateTags(tags); err != nil {
-		return nil, fmt.Errorf("spec.aws.tags: %w", err)
+	if p.HostedControlPlane != nil {
+		if len(requests) > 0 {
+			return nil, fmt.Errorf("%s: a ROSA HCP cluster's operator roles come from stsrender's table (and spec.rosa.additionalOperatorRoles), not from CredentialsRequests", requests[0].Source)
+		}
+		if m.Roles, err = hostedControlPlaneRoles(p, m.RolePrefix, m.Partition, m.Issuer, m.OIDCProvider.ARN, tags); err != nil {
+			return nil, err
+		}
+		return m, nil
 	}
-
-	bucketName := BucketName(p.Name)
-	if m.Issuer, err = issuerFor(p, partition, bucketName); err != nil {
+	if m.Roles, err = roles(p, m.Partition, m.Issuer, m.OIDCProvider.ARN, tags, requests); err != nil {
 		return nil, err
 	}
-	m.Discovery = newDiscoveryDocument(m.Issuer.URL)
-	if m.JWKS, err = buildJWKS(p.PublicKeys); err != nil {
-		return nil, fmt.Errorf("keys.json: %w", err)
-	}
-	if m.Bucket, err = bucket(p, partition, bucketName, tags, m.Discovery, m.JWKS); err != nil {
-		return nil, err
-	}
-	m.OIDCProvider = OIDCProvider{
-		URL:       m.Issuer.URL,
-		ARN:       oidcProviderARN(partition.ID, p.AccountID, m.Issuer),
-		ClientIDs: append([]string(nil), providerClientIDs...),
-		Tags:      tags,
-	}
-	if m.Roles, err = roles(p, partition, m.Issuer, m.OIDCProvider.ARN, tags, requests); err != nil {
-		return nil, err
-	}
-	m.Authentication = Authentication{ServiceAccountIssuer: m.Issuer.URL}
 	m.UpgradeableTo = p.UpgradeableTo
 	m.Namespaces = p.Namespaces
 	if len(p.Dropped) > 0 {
@@ -71,6 +59,59 @@ func Render(p Params, requests []CredentialsRequest) (*Model, error) {
 		}
 	}
 	return m, nil
+}
+
+// identity validates the parameters and builds what names the cluster's
+// AWS resources: the issuer, the provider, the bucket's name (nil for a
+// managed ROSA OIDC config, whose documents Red Hat serves) and the tags
+// of everything.
+func identity(p Params) (*Model, []Tag, error) {
+	partition, err := validateParams(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.RolePath == "" {
+		p.RolePath = "/"
+	}
+	tags := resourceTags(p.Name, p.Tags)
+	if err := validateTags(tags); err != nil {
+		return nil, nil, fmt.Errorf("spec.aws.tags: %w", err)
+	}
+	m := &Model{
+		Name:               p.Name,
+		AccountID:          p.AccountID,
+		Region:             p.Region,
+		Partition:          partition,
+		OwnershipTagKey:    OwnershipTagKey(p.Name),
+		RolePath:           p.RolePath,
+		RolePrefix:         p.Name,
+		HostedControlPlane: p.HostedControlPlane != nil,
+	}
+	if h := p.HostedControlPlane; h != nil && h.OperatorRolePrefix != "" {
+		m.RolePrefix = h.OperatorRolePrefix
+	}
+	if h := p.HostedControlPlane; h != nil && h.ManagedIssuerURL != "" {
+		if err := validateIssuerURL(h.ManagedIssuerURL); err != nil {
+			return nil, nil, fmt.Errorf("spec.rosa.oidcConfig.issuerURL: %w", err)
+		}
+		m.Issuer = Issuer{URL: h.ManagedIssuerURL, HostPath: strings.TrimPrefix(h.ManagedIssuerURL, "https://")}
+	} else {
+		bucketName := BucketName(p.Name)
+		if m.Issuer, err = issuerFor(p, partition, bucketName); err != nil {
+			return nil, nil, err
+		}
+		m.Bucket = &Bucket{Name: bucketName, Region: p.Region, Private: p.PrivateBucket, Tags: tags}
+	}
+	m.OIDCProvider = OIDCProvider{
+		URL:       m.Issuer.URL,
+		ARN:       oidcProviderARN(partition.ID, p.AccountID, m.Issuer),
+		ClientIDs: append([]string(nil), providerClientIDs...),
+		Tags:      tags,
+	}
+	if !m.HostedControlPlane {
+		m.Authentication = Authentication{ServiceAccountIssuer: m.Issuer.URL}
+	}
+	return m, tags, nil
 }
 
 // OwnershipTagKey is the tag key ccoctl and stsrender put on everything they
@@ -116,19 +157,27 @@ func validateParams(p Params) (Partition, error) {
 	default:
 		errs = append(errs, fmt.Errorf("spec.aws.roleNaming: %q is not one of %q, %q", p.RoleNaming, RoleNamingTruncate, RoleNamingHashed))
 	}
+	if h := p.HostedControlPlane; h != nil {
+		if p.RoleNaming == RoleNamingHashed {
+			errs = append(errs, errors.New("spec.aws.roleNaming: hashed names are not possible for ROSA HCP: OCM computes the operator role names by cutting them to 64 characters"))
+		}
+		if h.OperatorRolePrefix != "" && !operatorRolePrefixPattern.MatchString(h.OperatorRolePrefix) {
+			errs = append(errs, fmt.Errorf("spec.rosa.operatorRolePrefix: %q must be 1 to %d letters, digits or +=,.@_- (rosa's rule)", h.OperatorRolePrefix, maxOperatorRolePrefixLength))
+		}
+	}
 	return partition, errors.Join(errs...)
 }
 
-func bucket(p Params, partition Partition, name string, tags []Tag, discovery DiscoveryDocument, jwks JWKS) (Bucket, error) {
+func bucket(p Params, partition Partition, name string, tags []Tag, discovery DiscoveryDocument, jwks JWKS) (*Bucket, error) {
 	discoveryJSON, err := MarshalIndented(discovery)
 	if err != nil {
-		return Bucket{}, fmt.Errorf("discovery document: %w", err)
+		return nil, fmt.Errorf("discovery document: %w", err)
 	}
 	jwksJSON, err := MarshalIndented(jwks)
 	if err != nil {
-		return Bucket{}, fmt.Errorf("keys.json: %w", err)
+		return nil, fmt.Errorf("keys.json: %w", err)
 	}
-	b := Bucket{
+	b := &Bucket{
 		Name:    name,
 		Region:  p.Region,
 		Private: p.PrivateBucket,
@@ -197,12 +246,17 @@ func roles(p Params, partition Partition, issuer Issuer, providerARN string, tag
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i].Request.SecretRef, out[j].Request.SecretRef
+	sortRoles(out)
+	return out, nil
+}
+
+// sortRoles orders roles by secret namespace and name.
+func sortRoles(roles []Role) {
+	sort.Slice(roles, func(i, j int) bool {
+		a, b := roles[i].Request.SecretRef, roles[j].Request.SecretRef
 		if a.Namespace != b.Namespace {
 			return a.Namespace < b.Namespace
 		}
 		return a.Name < b.Name
 	})
-	return out, nil
 }

@@ -35,6 +35,11 @@ type Spec struct {
 	Release ReleaseSpec `json:"release"`
 	// Outputs chooses what is emitted.
 	Outputs OutputsSpec `json:"outputs"`
+	// ROSA makes the config a ROSA cluster with hosted control planes: its
+	// operator roles, with AWS-managed policies attached, and its OIDC
+	// provider, instead of roles from a release's CredentialsRequests; no
+	// Secret and no Authentication is emitted, and spec.release is unused.
+	ROSA *ROSASpec `json:"rosa,omitempty"`
 	// Apply also creates or updates the AWS side during the render (CI renders
 	// with credentials); in function mode it also needs the operator's
 	// STSRENDER_ALLOW_APPLY naming the account. Default false: the render stays
@@ -128,6 +133,51 @@ type ReleaseSpec struct {
 	// ClusterProfile is the include.release.openshift.io profile; default
 	// self-managed-high-availability.
 	ClusterProfile string `json:"clusterProfile,omitempty"`
+}
+
+// ROSASpec describes a ROSA cluster with hosted control planes.
+type ROSASpec struct {
+	// OperatorRolePrefix prefixes the operator role names
+	// "<prefix>-<namespace>-<name>", cut to 64 characters, as rosa create
+	// operator-roles --prefix does; default spec.name.
+	OperatorRolePrefix string `json:"operatorRolePrefix,omitempty"`
+	// OIDCConfig is the cluster's OIDC config (rosa create oidc-config).
+	OIDCConfig ROSAOIDCConfig `json:"oidcConfig"`
+	// AdditionalOperatorRoles extend stsrender's table of the eight HCP
+	// operator roles: an entry for a Secret the table has adds its service
+	// accounts and policies to that role (the shared-VPC assume-role
+	// policies); another adds a role (one Red Hat added after this
+	// release).
+	AdditionalOperatorRoles []ROSAOperatorRole `json:"additionalOperatorRoles,omitempty"`
+}
+
+// ROSAOIDCConfig is a ROSA OIDC config: managed (Red Hat serves the issuer
+// documents) or unmanaged (the customer's bucket serves them).
+type ROSAOIDCConfig struct {
+	// ID is a managed OIDC config's ID: the issuer is
+	// https://oidc.op1.openshiftapps.com/<id>.
+	ID string `json:"id,omitempty"`
+	// IssuerURL is a managed OIDC config's issuer given whole (staging or
+	// integration environments), instead of id.
+	IssuerURL string `json:"issuerURL,omitempty"`
+	// Managed is true (default) for a config Red Hat serves: no bucket, no
+	// key. False renders an unmanaged config from spec.oidc as for a
+	// self-managed cluster: bucket "<name>-oidc", discovery document and
+	// keys.json.
+	Managed *bool `json:"managed,omitempty"`
+}
+
+// ROSAOperatorRole is an operator role beyond the built-in table.
+type ROSAOperatorRole struct {
+	// Namespace is the operator's namespace (the Secret namespace).
+	Namespace string `json:"namespace"`
+	// Name is the operator's credentials name (the Secret name).
+	Name string `json:"name"`
+	// ServiceAccounts in namespace may assume the role.
+	ServiceAccounts []string `json:"serviceAccounts"`
+	// PolicyARNs are managed policies to attach, such as
+	// arn:aws:iam::aws:policy/service-role/ROSAKarpenterControllerPolicy.
+	PolicyARNs []string `json:"policyARNs"`
 }
 
 // Capabilities are the install-config's capabilities block.

@@ -8,6 +8,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/stsrender/stsrender/release"
+	"github.com/stsrender/stsrender/render"
 )
 
 // Default fills in optional fields.
@@ -33,10 +34,13 @@ func (c *STSCredentials) Validate() error {
 		errs = append(errs, fmt.Errorf("apiVersion/kind: expected %s %s, found %q %q", APIVersion, Kind, c.APIVersion, c.Kind))
 	}
 	s := c.Spec
+	if s.ROSA != nil {
+		errs = append(errs, s.validateROSA()...)
+	}
 	if s.OIDC.PublicKey != "" && s.OIDC.PublicKeyFile != "" {
 		errs = append(errs, errors.New("spec.oidc: set publicKeyFile or publicKey, not both"))
 	}
-	if s.OIDC.PublicKey == "" && s.OIDC.PublicKeyFile == "" {
+	if s.OIDC.PublicKey == "" && s.OIDC.PublicKeyFile == "" && !s.ROSA.managedOIDC() {
 		errs = append(errs, errors.New("spec.oidc.publicKeyFile: required (the PKIX PEM public half of the service-account signing key; see stsrender create-key-pair)"))
 	}
 	if s.Release.Image != "" && s.Release.ManifestsDir != "" {
@@ -67,6 +71,45 @@ func (c *STSCredentials) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// managedOIDC reports whether Red Hat serves the issuer documents.
+func (r *ROSASpec) managedOIDC() bool {
+	return r != nil && (r.OIDCConfig.Managed == nil || *r.OIDCConfig.Managed)
+}
+
+// validateROSA refuses what a ROSA HCP cluster has no use for, so that a
+// config never silently ignores a field.
+func (s Spec) validateROSA() []error {
+	var errs []error
+	unused := func(field string, set bool, why string) {
+		if set {
+			errs = append(errs, fmt.Errorf("%s: not used with spec.rosa (%s); remove it", field, why))
+		}
+	}
+	const noRelease = "ROSA HCP operator roles come from stsrender's table, not from a release image"
+	r := s.Release
+	unused("spec.release", r.Image != "" || r.UpgradeTo != "" || r.ManifestsDir != "" || r.InstallConfig != "" || r.Capabilities != nil || r.FeatureSet != "", noRelease)
+	const noManifests = "the hosted control plane consumes the roles itself: there are no Secrets and no Authentication"
+	unused("spec.outputs.hive", s.Outputs.Hive != nil, noManifests)
+	unused("spec.outputs.serviceAccounts", s.Outputs.ServiceAccounts != nil, noManifests)
+	unused("spec.outputs.namespaces", s.Outputs.Namespaces, noManifests)
+	o := s.ROSA.OIDCConfig
+	if s.ROSA.managedOIDC() {
+		switch {
+		case o.ID == "" && o.IssuerURL == "":
+			errs = append(errs, errors.New("spec.rosa.oidcConfig: set id (rosa list oidc-config shows it) or issuerURL; or managed: false for an unmanaged config served from this cluster's bucket"))
+		case o.ID != "" && o.IssuerURL != "":
+			errs = append(errs, errors.New("spec.rosa.oidcConfig: set id or issuerURL, not both"))
+		case o.ID != "" && !render.ValidOIDCConfigID(o.ID):
+			errs = append(errs, fmt.Errorf("spec.rosa.oidcConfig.id: %q is not an OIDC config ID (lower-case letters and digits, as rosa list oidc-config prints it)", o.ID))
+		}
+		const redHatServes = "Red Hat serves a managed OIDC config's documents and keys"
+		unused("spec.oidc", s.OIDC.IssuerURL != "" || s.OIDC.PublicKeyFile != "" || s.OIDC.PublicKey != "" || len(s.OIDC.AdditionalPublicKeyFiles) > 0 || s.OIDC.PrivateBucket, redHatServes)
+	} else if o.ID != "" || o.IssuerURL != "" {
+		errs = append(errs, errors.New("spec.rosa.oidcConfig: id and issuerURL name a managed config; an unmanaged one (managed: false) takes its issuer from spec.oidc"))
+	}
+	return errs
 }
 
 func (o OutputsSpec) validate() []error {
