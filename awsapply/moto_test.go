@@ -58,17 +58,25 @@ type proxy struct {
 	onCall func(call)
 	// injected counts the requests answered by a fault instead of moto.
 	injected int
+	// target is the moto_server's endpoint.
+	target string
 }
 
 var credentialScope = regexp.MustCompile(`Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request`)
 
 func newProxy(t testing.TB) *proxy {
 	t.Helper()
-	target, err := url.Parse(moto.Endpoint)
+	return newProxyTo(t, moto.Endpoint)
+}
+
+// newProxyTo puts a proxy in front of another moto_server.
+func newProxyTo(t testing.TB, endpoint string) *proxy {
+	t.Helper()
+	target, err := url.Parse(endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{t: t, rng: rand.New(rand.NewSource(42))}
+	p := &proxy{t: t, rng: rand.New(rand.NewSource(42)), target: endpoint}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	p.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := classify(r)

@@ -10,13 +10,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/stsrender/stsrender/render"
 )
 
 // TestMinimumPolicyIsEnough creates a user holding only MinimumPolicy, turns
 // on moto's IAM policy enforcement, and runs apply, verify, a re-plan and
 // delete with that user's keys: a missing action would be AccessDenied.
 func TestMinimumPolicyIsEnough(t *testing.T) {
-	runAsUserWith(t, func(*testing.T) string { return MinimumPolicy }, nil)
+	requireMoto(t)
+	runAsUserWith(t, newProxy(t), testModel(t, 2, nil), func(*testing.T) string { return MinimumPolicy }, nil)
 }
 
 // TestScopedPolicyIsEnough does the same with ScopedPolicy, which names the
@@ -36,7 +38,8 @@ func TestScopedPolicyIsEnough(t *testing.T) {
 		require.NoError(t, err)
 		return string(doc)
 	}
-	runAsUserWith(t, scoped, func(t *testing.T, ctx context.Context, user *Clients) {
+	requireMoto(t)
+	runAsUserWith(t, newProxy(t), m, scoped, func(t *testing.T, ctx context.Context, user *Clients) {
 		_, err := user.IAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(otherRole), PolicyName: aws.String("x"), PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)})
 		require.Error(t, err, "a role outside <name>-* is out of reach")
 		assert.Contains(t, err.Error(), "403")
@@ -67,9 +70,9 @@ func TestScopedPolicyNamesTheCluster(t *testing.T) {
 // otherRole belongs to no cluster: a scoped user must not reach it.
 const otherRole = "someone-elses-role"
 
-func runAsUserWith(t *testing.T, policy func(*testing.T) string, extra func(t *testing.T, ctx context.Context, user *Clients)) {
-	requireMoto(t)
-	px := newProxy(t)
+// runAsUserWith applies, re-plans and deletes m as a moto user holding the
+// policy, with moto's IAM enforcement on; px leads to that moto.
+func runAsUserWith(t *testing.T, px *proxy, m *render.Model, policy func(*testing.T) string, extra func(t *testing.T, ctx context.Context, user *Clients)) {
 	admin := px.clients(t)
 	ctx := context.Background()
 	_, err := admin.IAM.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(otherRole), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)})
@@ -90,7 +93,7 @@ func runAsUserWith(t *testing.T, policy func(*testing.T) string, extra func(t *t
 	require.NoError(t, err)
 
 	// Enforcement starts now; moto's state reset turns it off again.
-	resp, err := http.Post(moto.Endpoint+"/moto-api/reset-auth", "text/plain", strings.NewReader("0"))
+	resp, err := http.Post(px.target+"/moto-api/reset-auth", "text/plain", strings.NewReader("0"))
 	require.NoError(t, err)
 	resp.Body.Close()
 	t.Cleanup(func() { requireMoto(t) })
@@ -99,7 +102,7 @@ func runAsUserWith(t *testing.T, policy func(*testing.T) string, extra func(t *t
 	setenv(t, "AWS_SECRET_ACCESS_KEY", aws.ToString(key.AccessKey.SecretAccessKey))
 	clients, err := NewClients(ctx, "us-east-2", ClientOptions{MaxAttempts: 2})
 	require.NoError(t, err)
-	p := &Planner{Clients: clients, Model: testModel(t, 2, nil)}
+	p := &Planner{Clients: clients, Model: m}
 
 	// A user without the policy is refused: enforcement is really on.
 	_, err = admin.IAM.ListRoles(ctx, &iam.ListRolesInput{})

@@ -160,6 +160,12 @@ func (d *Doctor) checkRole(ctx context.Context, r *Report, target roleTarget, pr
 		r.skip("role.permissions", "%s: no config: the CredentialsRequest's statements are unknown", name)
 		return
 	}
+	if len(target.rendered.ManagedPolicyARNs) > 0 {
+		d.checkManagedPolicies(ctx, r, name, target.rendered.ManagedPolicyARNs)
+	}
+	if target.rendered.InlinePolicyName == "" {
+		return
+	}
 	policy, err := d.IAM.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(target.rendered.InlinePolicyName)})
 	if err != nil {
 		r.fail("role.permissions", "AccessDenied on the operator's own AWS calls", "restore the inline policy (stsrender apply)", "%s: inline policy %s: %v", name, target.rendered.InlinePolicyName, err)
@@ -174,6 +180,34 @@ func (d *Doctor) checkRole(ctx context.Context, r *Report, target roleTarget, pr
 	} else {
 		r.pass("role.permissions", "%s grants every statement of the CredentialsRequest", name)
 	}
+}
+
+// checkManagedPolicies checks that the rendered managed policies are
+// attached (ROSA HCP's AWS-managed operator policies).
+func (d *Doctor) checkManagedPolicies(ctx context.Context, r *Report, name string, want []string) {
+	attached := map[string]bool{}
+	pager := iam.NewListAttachedRolePoliciesPaginator(d.IAM, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
+	for pager.HasMorePages() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			r.fail("role.managed-policies", "AccessDenied on the operator's own AWS calls", "grant iam:ListAttachedRolePolicies (stsrender permissions)", "%s: %v", name, err)
+			return
+		}
+		for _, p := range page.AttachedPolicies {
+			attached[aws.ToString(p.PolicyArn)] = true
+		}
+	}
+	var missing []string
+	for _, arn := range want {
+		if !attached[arn] {
+			missing = append(missing, arn)
+		}
+	}
+	if len(missing) > 0 {
+		r.fail("role.managed-policies", "AccessDenied on the operator's own AWS calls", "attach them again (stsrender apply)", "%s lacks the managed policies %s", name, strings.Join(missing, ", "))
+		return
+	}
+	r.pass("role.managed-policies", "%s has every rendered managed policy attached (%d)", name, len(want))
 }
 
 type trustStatement struct {

@@ -158,6 +158,10 @@ func (d *Doctor) roleTargets(r *Report, in Inputs) []roleTarget {
 
 func (d *Doctor) checkAuthentication(r *Report, in Inputs, issuer string) {
 	got, source := in.Authentication, in.AuthenticationSource
+	if got == "" && in.Model != nil && in.Model.HostedControlPlane {
+		r.skip("authentication", "a ROSA HCP cluster: the hosted control plane sets the issuer from the OIDC config")
+		return
+	}
 	if got == "" && in.Model != nil {
 		got, source = in.Model.Authentication.ServiceAccountIssuer, "the rendered Authentication"
 	}

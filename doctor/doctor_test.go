@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -102,7 +104,14 @@ func claims(edit func(map[string]any)) map[string]any {
 func setup(t *testing.T, m *render.Model, wrap func(http.Handler) http.Handler) *doctor.Doctor {
 	t.Helper()
 	mototest.Require(t, moto)
-	for k, v := range map[string]string{"AWS_ENDPOINT_URL": moto.Endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+	return setupAt(t, moto.Endpoint, m, m, wrap)
+}
+
+// setupAt applies m's AWS side to the moto at endpoint; the test issuer
+// serves the documents of served, a model with a bucket.
+func setupAt(t *testing.T, endpoint string, m, served *render.Model, wrap func(http.Handler) http.Handler) *doctor.Doctor {
+	t.Helper()
+	for k, v := range map[string]string{"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
 		"AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull, "AWS_PROFILE": ""} {
 		t.Setenv(k, v)
 	}
@@ -112,7 +121,7 @@ func setup(t *testing.T, m *render.Model, wrap func(http.Handler) http.Handler) 
 	plan, err := p.Plan(context.Background())
 	require.NoError(t, err)
 	require.NoError(t, p.Apply(context.Background(), plan))
-	iss := newIssuer(t, m, wrap)
+	iss := newIssuer(t, served, wrap)
 	return &doctor.Doctor{HTTP: iss.client, IAM: clients.IAM, STS: clients.STS}
 }
 
@@ -275,4 +284,48 @@ func TestWithoutConfig(t *testing.T) {
 	assert.Equal(t, doctor.Pass, check(t, r, "role.trust-subject").Status)
 	assert.Equal(t, doctor.Skip, check(t, r, "keys.config").Status)
 	assert.Equal(t, doctor.Skip, check(t, r, "role.permissions").Status)
+}
+
+// TestHostedControlPlane checks a ROSA HCP operator role: the issuer stands
+// in for Red Hat's managed OIDC config (its keys are not the config's, so
+// the key comparisons are skipped), and the role's AWS-managed policy must
+// be attached.
+func TestHostedControlPlane(t *testing.T) {
+	mototest.Require(t, moto)
+	server, err := mototest.Start(mototest.ManagedPolicies)
+	require.NoError(t, err)
+	t.Cleanup(server.Stop)
+	redHat := model(t, "primary.pub")
+	m, err := render.Render(render.Params{Name: "hcp", AccountID: "123456789012", Region: "us-east-2",
+		HostedControlPlane: &render.HostedControlPlane{ManagedIssuerURL: redHat.Issuer.URL}}, nil)
+	require.NoError(t, err)
+	d := setupAt(t, server.Endpoint, m, redHat, nil)
+	var kcm render.Role
+	for _, r := range m.Roles {
+		if r.Request.SecretRef.Name == "kube-controller-manager" {
+			kcm = r
+		}
+	}
+	key := privateKey(t, "primary.key")
+	tok := sign(t, key, &key.PublicKey, claims(func(c map[string]any) { c["sub"] = "system:serviceaccount:kube-system:kube-controller-manager" }))
+	run := func() *doctor.Report {
+		return d.Run(context.Background(), doctor.Inputs{Model: m, Token: tok, RoleARN: kcm.ARN, Assume: true})
+	}
+	r := run()
+	var text strings.Builder
+	r.WriteText(&text)
+	require.Zero(t, r.Failed, text.String())
+	for _, name := range []string{"keys.config", "keys.rendered", "authentication"} {
+		assert.Equal(t, doctor.Skip, check(t, r, name).Status, name)
+	}
+	for _, name := range []string{"keys.fetch", "provider.exists", "token.signature", "role.trust-subject", "role.managed-policies", "sts.assume"} {
+		assert.Equal(t, doctor.Pass, check(t, r, name).Status, name)
+	}
+
+	_, err = d.IAM.DetachRolePolicy(context.Background(), &iam.DetachRolePolicyInput{RoleName: aws.String(kcm.Name), PolicyArn: aws.String(kcm.ManagedPolicyARNs[0])})
+	require.NoError(t, err)
+	c := check(t, run(), "role.managed-policies")
+	assert.Equal(t, doctor.Fail, c.Status)
+	assert.Contains(t, c.Detail, "lacks the managed policies "+kcm.ManagedPolicyARNs[0])
+	assert.Contains(t, c.Fix, "stsrender apply")
 }

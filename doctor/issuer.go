@@ -170,6 +170,11 @@ func (d *Doctor) checkKeys(r *Report, served map[string]render.ServedKey, body [
 		r.skip("keys.rendered", "no -f")
 		return
 	}
+	if m.Bucket == nil {
+		r.skip("keys.config", "a managed ROSA OIDC config: Red Hat publishes the keys, the config has none")
+		r.skip("keys.rendered", "a managed ROSA OIDC config: nothing rendered to compare")
+		return
+	}
 	rendered := m.Bucket.Objects[1].Body
 	want, err := render.ParseKeySet(rendered)
 	if err != nil {

@@ -44,10 +44,10 @@ type ackRole struct {
 	InlinePolicies           map[string]string `json:"inlinePolicies,omitempty"`
 	// Policies are the attached managed policies' ARNs. ACK owns the set:
 	// it detaches what is not listed.
-	Policies []string `json:"policies,omitempty"`
-	Path                     string            `json:"path"`
-	PermissionsBoundary      string            `json:"permissionsBoundary,omitempty"`
-	Tags                     []ackTag          `json:"tags"`
+	Policies            []string `json:"policies,omitempty"`
+	Path                string   `json:"path"`
+	PermissionsBoundary string   `json:"permissionsBoundary,omitempty"`
+	Tags                []ackTag `json:"tags"`
 }
 
 type ackBucket struct {

@@ -72,7 +72,9 @@ func setup(m *testing.M) (int, error) {
 	}
 	defer os.RemoveAll(cache)
 	os.Setenv("STSRENDER_CACHE_DIR", cache)
-	if e2e.moto, err = mototest.Start(); err != nil {
+	// The ROSA HCP tests attach AWS-managed policies, which moto knows only
+	// when told to load them.
+	if e2e.moto, err = mototest.Start(mototest.ManagedPolicies); err != nil {
 		if os.Getenv("CI") == "true" {
 			return 0, fmt.Errorf("%w; CI=true requires moto_server for the AWS tests (pip install \"moto[server]\")", err)
 		}

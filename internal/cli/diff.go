@@ -47,6 +47,9 @@ a table for a pull-request comment.`,
 				if cfg, err = loadConfigFile(configFile); err != nil {
 					return err
 				}
+				if cfg.Spec.ROSA != nil {
+					return fmt.Errorf("%s: a ROSA HCP cluster's operator roles do not come from the release: their policies are AWS-managed and versioned by AWS, so an upgrade changes nothing in IAM. stsrender plan -f %s shows what differs between the render and AWS", configFile, configFile)
+				}
 			}
 			opts := fn.Options{Fetch: fetcher(s)}
 			before, fromVersion, err := fn.SelectSource(cmd.Context(), cfg, from, opts)

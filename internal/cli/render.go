@@ -33,7 +33,11 @@ cluster uses and writes a ccoctl-compatible tree:
 
 The tree is written to a temporary directory and swapped in at the end: on any
 error OUT is left as it was. cp OUT/manifests/* install/manifests/ feeds
-openshift-install.`,
+openshift-install.
+
+For a ROSA HCP config (spec.rosa) the tree holds the operator roles and the
+OIDC provider, and the issuer documents and bucket only for an unmanaged OIDC
+config: there are no manifests.`,
 		Example: `  stsrender render -f cluster.yaml -o out/
   stsrender render -f cluster.yaml --credentials-requests-dir credrequests/ -o out/ --explain`,
 		Args: cobra.NoArgs,
@@ -59,7 +63,11 @@ openshift-install.`,
 			if err := writeTree(out, files, renderListing); err != nil {
 				return err
 			}
-			fmt.Fprintf(s.Err, "wrote %d files for %d CredentialsRequests to %s\n", len(files), len(result.Model.Roles), out)
+			what := "CredentialsRequests"
+			if result.Model.HostedControlPlane {
+				what = "ROSA HCP operator roles"
+			}
+			fmt.Fprintf(s.Err, "wrote %d files for %d %s to %s\n", len(files), len(result.Model.Roles), what, out)
 			return nil
 		},
 	}

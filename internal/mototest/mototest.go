@@ -42,8 +42,10 @@ func Main(m *testing.M, label string, server **Server) int {
 	return code
 }
 
-// Start runs moto_server in its own process group and waits until it answers.
-func Start() (*Server, error) {
+// Start runs moto_server in its own process group and waits until it
+// answers. env adds KEY=value settings to its environment, such as
+// ManagedPolicies.
+func Start(env ...string) (*Server, error) {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
 		return nil, fmt.Errorf("moto_server not found on PATH")
@@ -56,6 +58,7 @@ func Start() (*Server, error) {
 	l.Close()
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Env = append(os.Environ(), env...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -76,6 +79,11 @@ func Start() (*Server, error) {
 	s.Stop()
 	return nil, fmt.Errorf("moto_server did not answer within 30 s: %s", logs.String())
 }
+
+// ManagedPolicies makes moto know the AWS-managed policies of its list
+// (arn:aws:iam::aws:policy/…), which it otherwise lacks. Each IAM reset
+// then costs about a second, so only the tests that attach them use it.
+const ManagedPolicies = "MOTO_IAM_LOAD_MANAGED_POLICIES=true"
 
 // Stop ends moto_server: SIGTERM to its group, SIGKILL after 5 s.
 func (s *Server) Stop() {

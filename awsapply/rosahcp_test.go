@@ -1,0 +1,199 @@
+package awsapply
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/stsrender/stsrender/internal/mototest"
+	"github.com/stsrender/stsrender/render"
+)
+
+// hcpModel renders ROSA HCP cluster "hcp-test" with a managed OIDC config.
+func hcpModel(t testing.TB, extra ...render.OperatorRole) *render.Model {
+	t.Helper()
+	m, err := render.Render(render.Params{Name: "hcp-test", AccountID: motoAccount, Region: "us-east-1",
+		HostedControlPlane: &render.HostedControlPlane{
+			OperatorRolePrefix: "hcp-test-x1",
+			ManagedIssuerURL:   render.ManagedOIDCIssuer("2fkrvc0u4lbrsq0d2fgcs4t1n3kp31qg"),
+			AdditionalRoles:    extra,
+		}}, nil)
+	require.NoError(t, err)
+	return m
+}
+
+// startManagedPolicyMoto runs a moto_server of its own that knows the
+// AWS-managed policies, and skips when that moto's list lacks one the
+// model attaches: moto cannot create a policy under an aws-owned ARN
+// (CreatePolicy always uses the caller's account), so no stand-in is
+// possible.
+func startManagedPolicyMoto(t *testing.T, m *render.Model) *proxy {
+	t.Helper()
+	requireMoto(t)
+	server, err := mototest.Start(mototest.ManagedPolicies)
+	require.NoError(t, err)
+	t.Cleanup(server.Stop)
+	px := newProxyTo(t, server.Endpoint)
+	client := px.clients(t).IAM
+	var missing []string
+	for _, arn := range managedPolicyARNs(m) {
+		if _, err := client.GetPolicy(context.Background(), &iam.GetPolicyInput{PolicyArn: aws.String(arn)}); err != nil {
+			missing = append(missing, arn)
+		}
+	}
+	if len(missing) > 0 {
+		t.Skipf("this moto does not know %s (its AWS-managed policy list predates them) and cannot create policies under aws-owned ARNs; upgrade moto to run this test", strings.Join(missing, ", "))
+	}
+	return px
+}
+
+func attachedOf(t *testing.T, p *Planner, role string) []string {
+	t.Helper()
+	got, err := attachedPolicies(context.Background(), p.Clients.IAM, role)
+	require.NoError(t, err)
+	slices.Sort(got)
+	return got
+}
+
+func TestHostedControlPlaneLifecycle(t *testing.T) {
+	m := hcpModel(t)
+	px := startManagedPolicyMoto(t, m)
+	p := newPlanner(t, px, m)
+	ctx := context.Background()
+
+	t.Log("apply creates the provider for Red Hat's issuer and the eight roles, with their policies, and touches no bucket")
+	plan := apply(t, p)
+	assert.Len(t, plan.Changes, 1+8)
+	for name, a := range actions(plan) {
+		assert.Equal(t, Create, a, name)
+		assert.NotContains(t, name, KindBucket)
+	}
+	assert.Zero(t, px.countService("s3"), "a managed OIDC config needs no S3 call")
+	require.NoError(t, p.Verify(ctx, nil))
+	for _, r := range m.Roles {
+		assert.Equal(t, r.ManagedPolicyARNs, attachedOf(t, p, r.Name), r.Name)
+		out, err := p.Clients.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r.Name)})
+		require.NoError(t, err)
+		tags := iamTagMap(out.Role.Tags)
+		assert.Equal(t, "true", tags["rosa_hcp_policies"])
+		assert.Equal(t, r.Request.SecretRef.Namespace, tags["operator_namespace"])
+		inline, err := p.Clients.IAM.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(r.Name)})
+		require.NoError(t, err)
+		assert.Empty(t, inline.PolicyNames, "HCP roles have no inline policy")
+	}
+
+	t.Log("a re-apply makes zero mutating calls")
+	px.reset()
+	plan, err := p.Plan(ctx)
+	require.NoError(t, err)
+	assert.False(t, plan.HasChanges())
+	require.NoError(t, p.Apply(ctx, plan))
+	_, mutating := px.counts()
+	assert.Empty(t, mutating)
+
+	t.Log("a policy detached out of band is reported and attached again")
+	kcm := m.Roles[3]
+	require.Equal(t, "hcp-test-x1-kube-system-kube-controller-manager", kcm.Name)
+	_, err = p.Clients.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(kcm.Name), PolicyArn: aws.String(kcm.ManagedPolicyARNs[0])})
+	require.NoError(t, err)
+	plan, err = p.Plan(ctx)
+	require.NoError(t, err)
+	drift := changeOf(t, plan, kcm.Name)
+	assert.Equal(t, Update, drift.Action)
+	require.Len(t, drift.Diffs, 1)
+	assert.Equal(t, FieldDiff{Field: "managed policies", Current: "", Desired: kcm.ManagedPolicyARNs[0]}, drift.Diffs[0])
+	require.NoError(t, p.Apply(ctx, plan))
+	assert.Equal(t, kcm.ManagedPolicyARNs, attachedOf(t, p, kcm.Name))
+
+	t.Log("a policy someone else attached is reported and stays, with per-role and batched reads alike")
+	foreign := "arn:aws:iam::aws:policy/ReadOnlyAccess"
+	_, err = p.Clients.IAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(kcm.Name), PolicyArn: aws.String(foreign)})
+	require.NoError(t, err)
+	for _, batched := range []bool{false, true} {
+		p.BatchedReads = batched
+		plan, err = p.Plan(ctx)
+		require.NoError(t, err)
+		c := changeOf(t, plan, kcm.Name)
+		assert.Equal(t, NoChange, c.Action, "batched=%v", batched)
+		assert.Equal(t, []string{"managed policy " + foreign + " was not attached by stsrender; left attached"}, c.Notes, "batched=%v", batched)
+		require.NoError(t, p.Apply(ctx, plan))
+	}
+	p.BatchedReads = false
+	assert.Contains(t, attachedOf(t, p, kcm.Name), foreign)
+
+	t.Log("a policy stsrender attached and the render dropped is detached; the foreign one stays")
+	extra := render.OperatorRole{Secret: kcm.Request.SecretRef, ServiceAccounts: []string{"kube-controller-manager"},
+		PolicyARNs: []string{"arn:aws:iam::aws:policy/service-role/ROSAKMSProviderPolicy"}}
+	p.Model = hcpModel(t, extra)
+	apply(t, p)
+	assert.Contains(t, attachedOf(t, p, kcm.Name), extra.PolicyARNs[0])
+	p.Model = m
+	plan, err = p.Plan(ctx)
+	require.NoError(t, err)
+	c := changeOf(t, plan, kcm.Name)
+	require.Equal(t, Update, c.Action)
+	assert.Equal(t, "managed policies", c.Diffs[0].Field)
+	require.NoError(t, p.Apply(ctx, plan))
+	assert.Equal(t, []string{foreign, kcm.ManagedPolicyARNs[0]}, attachedOf(t, p, kcm.Name))
+
+	t.Log("delete detaches every policy (a role with any cannot be deleted) and removes roles and provider")
+	plan, err = p.PlanDelete(ctx)
+	require.NoError(t, err)
+	assert.Len(t, plan.Changes, 8+1)
+	require.NoError(t, p.Delete(ctx, plan))
+	roles, err := p.Clients.IAM.ListRoles(ctx, &iam.ListRolesInput{})
+	require.NoError(t, err)
+	assert.Empty(t, roles.Roles)
+	_, err = p.Clients.IAM.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(m.OIDCProvider.ARN)})
+	assert.True(t, isNotFound(err), "provider deleted: %v", err)
+	assert.Zero(t, px.countService("s3"))
+}
+
+func changeOf(t *testing.T, plan *Plan, name string) *Change {
+	t.Helper()
+	for _, c := range plan.Changes {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("no change for %s in the plan", name)
+	return nil
+}
+
+// TestHostedControlPlaneScopedPolicyIsEnough applies, re-plans and deletes
+// a ROSA HCP cluster as a user holding only ScopedPolicy, which has no S3
+// statement (a managed OIDC config has no bucket) and attaches policies to
+// the cluster's roles alone. Its iam:PolicyARN condition, which limits the
+// attachable policies to the rendered ones, is checked in the document:
+// moto does not evaluate that condition key.
+func TestHostedControlPlaneScopedPolicyIsEnough(t *testing.T) {
+	m := hcpModel(t)
+	px := startManagedPolicyMoto(t, m)
+	doc, err := ScopedPolicy(m)
+	require.NoError(t, err)
+	assert.NotContains(t, string(doc), "s3:")
+	var policy render.PolicyDocument
+	require.NoError(t, json.Unmarshal(doc, &policy))
+	var attach *render.Statement
+	for i, s := range policy.Statement {
+		if fmt.Sprint(s.Action) == "[iam:AttachRolePolicy]" {
+			attach = &policy.Statement[i]
+		}
+	}
+	require.NotNil(t, attach, "a statement of its own allows iam:AttachRolePolicy")
+	assert.Equal(t, "arn:aws:iam::123456789012:role/hcp-test-x1-*", attach.Resource)
+	assert.ElementsMatch(t, managedPolicyARNs(m), attach.Condition["ArnEquals"]["iam:PolicyARN"])
+
+	runAsUserWith(t, px, m, func(*testing.T) string { return string(doc) }, func(t *testing.T, ctx context.Context, user *Clients) {
+		_, err := user.IAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(otherRole), PolicyArn: aws.String(m.Roles[0].ManagedPolicyARNs[0])})
+		require.Error(t, err, "a role outside <prefix>-* is out of reach")
+		assert.Contains(t, err.Error(), "403")
+	})
+}
