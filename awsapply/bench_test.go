@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/stsrender/stsrender/render"
 )
 
 // BenchmarkApply50Roles applies a 50-role cluster to moto from scratch and
@@ -87,5 +88,48 @@ func BenchmarkPlanNoChange(b *testing.B) {
 				b.ReportMetric(float64(iamCalls)/per/float64(n), "iam-calls/role")
 			})
 		}
+	}
+}
+
+// BenchmarkApplyHostedControlPlane applies ROSA HCP's eight operator roles
+// (managed policies, no bucket) from scratch and again unchanged, beside a
+// self-managed cluster of eight roles (inline policies, bucket and
+// documents) in the same moto, and reports wall time and API calls of
+// each.
+func BenchmarkApplyHostedControlPlane(b *testing.B) {
+	hcp := hcpModel(b)
+	px := startManagedPolicyMoto(b, hcp)
+	for _, c := range []struct {
+		name  string
+		model *render.Model
+	}{{"rosa-hcp", hcp}, {"self-managed", testModel(b, 8, nil)}} {
+		b.Run(c.name, func(b *testing.B) {
+			var fresh, again time.Duration
+			var freshCalls, againCalls int
+			for i := 0; i < b.N; i++ {
+				px.reset()
+				p := newPlanner(b, px, c.model)
+				start := time.Now()
+				apply(b, p)
+				fresh += time.Since(start)
+				total, _ := px.counts()
+				freshCalls += total
+				px.reset()
+				start = time.Now()
+				apply(b, p)
+				again += time.Since(start)
+				total, mutating := px.counts()
+				require.Empty(b, mutating)
+				againCalls += total
+				del, err := p.PlanDelete(context.Background())
+				require.NoError(b, err)
+				require.NoError(b, p.Delete(context.Background(), del))
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(fresh.Milliseconds())/n, "fresh-ms")
+			b.ReportMetric(float64(freshCalls)/n, "fresh-calls")
+			b.ReportMetric(float64(again.Milliseconds())/n, "reapply-ms")
+			b.ReportMetric(float64(againCalls)/n, "reapply-calls")
+		})
 	}
 }

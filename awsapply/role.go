@@ -21,7 +21,7 @@ func (p *Planner) planRoles(ctx context.Context) ([]*Change, error) {
 	roles := p.Model.Roles
 	changes := make([]*Change, len(roles))
 	err = forEachLimited(ctx, len(roles), p.concurrency(), func(ctx context.Context, i int) error {
-		state, err := reader.role(ctx, roles[i].Name)
+		state, err := reader.role(ctx, roles[i].Name, len(roles[i].ManagedPolicyARNs) > 0)
 		if err != nil {
 			return fmt.Errorf("plan role %s: %w", roles[i].Name, err)
 		}
@@ -63,7 +63,11 @@ func (p *Planner) planOrphans(ctx context.Context, reader roleReader) ([]*Change
 	var out []*Change
 	for _, name := range owned {
 		reason := p.Model.Dropped[name]
-		if reason == "" {
+		switch {
+		case reason != "":
+		case p.Model.HostedControlPlane:
+			reason = "no longer rendered: not an operator role of this config (was spec.rosa.operatorRolePrefix changed?)"
+		default:
 			reason = "no longer rendered: its CredentialsRequest is not in this release"
 		}
 		out = append(out, &Change{Kind: KindRole, Name: name, Action: Delete, Orphan: true,

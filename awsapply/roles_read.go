@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/stsrender/stsrender/render"
 )
 
 // roleState is what IAM holds for one role, as the plan compares it.
@@ -24,12 +25,17 @@ type roleState struct {
 	Attached []string
 }
 
-// roleReader reads roles for a plan. Per role it costs four calls or more
-// (GetRole, ListRolePolicies, GetRolePolicy, ListAttachedRolePolicies); batched, a few paginated
+// roleReader reads roles for a plan. Per role it costs three calls or more
+// (GetRole, ListRolePolicies, GetRolePolicy, and ListAttachedRolePolicies
+// for roles with managed policies); batched, a few paginated
 // calls for the whole account.
 type roleReader interface {
-	// role returns a role's state, or nil when it does not exist.
-	role(ctx context.Context, name string) (*roleState, error)
+	// role returns a role's state, or nil when it does not exist. The
+	// attached managed policies are read when managed says the render has
+	// some or the role records some (render.AttachedPoliciesTag); a
+	// per-role reader spends a call on them, which a self-managed
+	// cluster's roles do not need.
+	role(ctx context.Context, name string, managed bool) (*roleState, error)
 	// ownedUnder lists the roles under path tagged with tagKey=owned,
 	// leaving out (without reading their tags) the roles skip names.
 	ownedUnder(ctx context.Context, path, tagKey string, skip map[string]bool) ([]string, error)
@@ -38,7 +44,7 @@ type roleReader interface {
 // perRoleReader asks IAM about each role on its own.
 type perRoleReader struct{ iam *iam.Client }
 
-func (r perRoleReader) role(ctx context.Context, name string) (*roleState, error) {
+func (r perRoleReader) role(ctx context.Context, name string, managed bool) (*roleState, error) {
 	out, err := r.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 	if isNotFound(err) {
 		return nil, nil
@@ -71,8 +77,10 @@ func (r perRoleReader) role(ctx context.Context, name string) (*roleState, error
 			s.Inline[policy] = decodePolicy(deref(got.PolicyDocument))
 		}
 	}
-	if s.Attached, err = attachedPolicies(ctx, r.iam, name); err != nil {
-		return nil, err
+	if managed || s.Tags[render.AttachedPoliciesTag] != "" {
+		if s.Attached, err = attachedPolicies(ctx, r.iam, name); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -161,7 +169,7 @@ func readBatch(ctx context.Context, client *iam.Client, path string) (*batchRead
 	return b, nil
 }
 
-func (b *batchReader) role(_ context.Context, name string) (*roleState, error) {
+func (b *batchReader) role(_ context.Context, name string, _ bool) (*roleState, error) {
 	return b.roles[name], nil
 }
 

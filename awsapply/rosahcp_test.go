@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/stsrender/stsrender/internal/mototest"
@@ -34,7 +35,7 @@ func hcpModel(t testing.TB, extra ...render.OperatorRole) *render.Model {
 // model attaches: moto cannot create a policy under an aws-owned ARN
 // (CreatePolicy always uses the caller's account), so no stand-in is
 // possible.
-func startManagedPolicyMoto(t *testing.T, m *render.Model) *proxy {
+func startManagedPolicyMoto(t testing.TB, m *render.Model) *proxy {
 	t.Helper()
 	requireMoto(t)
 	server, err := mototest.Start(mototest.ManagedPolicies)
@@ -142,6 +143,50 @@ func TestHostedControlPlaneLifecycle(t *testing.T) {
 	assert.Equal(t, "managed policies", c.Diffs[0].Field)
 	require.NoError(t, p.Apply(ctx, plan))
 	assert.Equal(t, []string{foreign, kcm.ManagedPolicyARNs[0]}, attachedOf(t, p, kcm.Name))
+
+	t.Log("a changed prefix plans the old roles as orphans")
+	renamed, err := render.Render(render.Params{Name: "hcp-test", AccountID: motoAccount, Region: "us-east-1",
+		HostedControlPlane: &render.HostedControlPlane{OperatorRolePrefix: "hcp-test-x2", ManagedIssuerURL: m.Issuer.URL}}, nil)
+	require.NoError(t, err)
+	p.Model = renamed
+	plan, err = p.Plan(ctx)
+	require.NoError(t, err)
+	orphans := 0
+	for _, c := range plan.Changes {
+		if c.Orphan {
+			orphans++
+			assert.Contains(t, c.Reason, "was spec.rosa.operatorRolePrefix changed?")
+		}
+	}
+	assert.Equal(t, 8, orphans)
+	p.Model = m
+
+	t.Log("a role rosa created (no ownership tag, its own trust spelling) is a conflict until adopted")
+	kms := m.Roles[2]
+	require.Equal(t, "hcp-test-x1-kube-system-kms-provider", kms.Name)
+	require.NoError(t, p.deleteRole(kms.Name)(ctx))
+	rosaTrust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRoleWithWebIdentity"],"Principal":{"Federated":"` + m.OIDCProvider.ARN +
+		`"},"Condition":{"StringEquals":{"` + m.Issuer.HostPath + `:sub":["system:serviceaccount:kube-system:kms-provider"]}}}]}`
+	_, err = p.Clients.IAM.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(kms.Name), AssumeRolePolicyDocument: aws.String(rosaTrust), Description: aws.String(kms.Description),
+		Tags: []iamtypes.Tag{{Key: aws.String("red-hat-managed"), Value: aws.String("true")}}})
+	require.NoError(t, err)
+	_, err = p.Clients.IAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(kms.Name), PolicyArn: aws.String(kms.ManagedPolicyARNs[0])})
+	require.NoError(t, err)
+	plan, err = p.Plan(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, Conflict, changeOf(t, plan, kms.Name).Action)
+	p.Adopt = true
+	plan, err = p.Plan(ctx)
+	require.NoError(t, err)
+	adopted := changeOf(t, plan, kms.Name)
+	assert.Equal(t, Update, adopted.Action)
+	require.Len(t, adopted.Diffs, 1, "the trust spelling and the attached policy already match: only the tags differ")
+	assert.Equal(t, "tags", adopted.Diffs[0].Field)
+	require.NoError(t, p.Apply(ctx, plan))
+	p.Adopt = false
+	plan, err = p.Plan(ctx)
+	require.NoError(t, err)
+	assert.False(t, plan.HasChanges())
 
 	t.Log("delete detaches every policy (a role with any cannot be deleted) and removes roles and provider")
 	plan, err = p.PlanDelete(ctx)
