@@ -15,7 +15,9 @@
 // read the cluster settings (install-config or inline), load the
 // CredentialsRequests (release image, manifests directory, or the resource
 // stream), select them with the cluster's feature set, gates, profile and
-// capabilities, read the public keys, and render.
+// capabilities, read the public keys, and render. A config with spec.rosa
+// (ROSA with hosted control planes) skips the release steps: its operator
+// roles come from the render package's table.
 //
 // # The function
 //

@@ -254,3 +254,43 @@ func TestHive(t *testing.T) {
 	assert.Equal(t, "Opaque", secret.Type)
 	assert.Equal(t, outputs.Meta{Name: "prod-manifests", Namespace: "clusters"}, secret.Metadata)
 }
+
+// hcpModel is a ROSA HCP cluster whose operator role prefix holds
+// characters IAM allows and Kubernetes names do not.
+func hcpModel(t *testing.T) *render.Model {
+	t.Helper()
+	m, err := render.Render(render.Params{Name: "prod", AccountID: "123456789012", Region: "us-east-2",
+		HostedControlPlane: &render.HostedControlPlane{OperatorRolePrefix: "Prod_A1", ManagedIssuerURL: render.ManagedOIDCIssuer("abc")}}, nil)
+	require.NoError(t, err)
+	return m
+}
+
+func TestCrossplaneAttachesManagedPolicies(t *testing.T) {
+	objects, err := outputs.Crossplane(hcpModel(t), outputs.CrossplaneOptions{Namespaced: true, Namespace: "rosa"})
+	require.NoError(t, err)
+	assert.Empty(t, byKind(t, objects, "Bucket"), "a managed OIDC config has no bucket")
+	roles := byKind(t, objects, "Role")
+	require.Len(t, roles, 8)
+	kcm := roles[3]
+	assert.Equal(t, "prod-a1-kube-system-kube-controller-manager", get(t, kcm, "metadata", "name"), "a Kubernetes name")
+	assert.Equal(t, "Prod_A1-kube-system-kube-controller-manager", get(t, kcm, "metadata", "annotations", "crossplane.io/external-name"), "the IAM name")
+	assert.Nil(t, get(t, kcm, "spec", "forProvider", "inlinePolicy"), "no inlinePolicy: an empty one would remove inline policies added out of band")
+	attachments := byKind(t, objects, "RolePolicyAttachment")
+	require.Len(t, attachments, 8)
+	a := attachments[3]
+	assert.Equal(t, "iam.aws.m.upbound.io/v1beta1", get(t, a, "apiVersion"))
+	assert.Equal(t, "rosa", get(t, a, "metadata", "namespace"))
+	assert.Equal(t, "prod-a1-kube-system-kube-controller-manager-rosakubecontrollerpolicy", get(t, a, "metadata", "name"))
+	assert.Equal(t, "arn:aws:iam::aws:policy/service-role/ROSAKubeControllerPolicy", get(t, a, "spec", "forProvider", "policyArn"))
+	assert.Equal(t, "prod-a1-kube-system-kube-controller-manager", get(t, a, "spec", "forProvider", "roleRef", "name"))
+}
+
+func TestACKListsManagedPolicies(t *testing.T) {
+	objects, err := outputs.ACK(hcpModel(t), outputs.ACKOptions{Namespace: "rosa"})
+	require.NoError(t, err)
+	assert.Empty(t, byKind(t, objects, "Bucket"))
+	kcm := byKind(t, objects, "Role")[3]
+	assert.Equal(t, "Prod_A1-kube-system-kube-controller-manager", get(t, kcm, "spec", "name"))
+	assert.Equal(t, []any{"arn:aws:iam::aws:policy/service-role/ROSAKubeControllerPolicy"}, get(t, kcm, "spec", "policies"))
+	assert.Nil(t, get(t, kcm, "spec", "inlinePolicies"))
+}

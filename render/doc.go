@@ -27,4 +27,10 @@
 // "https://<name>-oidc.s3.<region>.<dns suffix>". Where ccoctl silently
 // misbehaves (two requests sharing a truncated role name, placeholders in dry
 // runs), render fails with an error that says what to change.
+//
+// With [Params.HostedControlPlane] the model is a ROSA cluster with hosted
+// control planes instead: the operator roles of [HostedControlPlaneRoles],
+// each with AWS-managed policies attached ([Role.ManagedPolicyARNs]) and no
+// inline policy, no Secrets and no Authentication, and no bucket for a Red
+// Hat managed OIDC config ([Model.Bucket] is nil).
 package render
