@@ -42,7 +42,8 @@ sts:AssumeRoleWithWebIdentity":
              sts.amazonaws.com, thumbprint if one is set
   role       exists, trusts the provider for AssumeRoleWithWebIdentity, its
              :sub (StringEquals, StringLike) and :aud conditions admit the
-             token, the inline policy grants the CredentialsRequest
+             token, the inline policy grants the CredentialsRequest, the
+             managed policies are attached (ROSA HCP)
   secret     role_arn names the role, the token path, regional endpoints
   auth       the Authentication's serviceAccountIssuer is the issuer
   --assume   AssumeRoleWithWebIdentity with the token, unsigned, as a pod
