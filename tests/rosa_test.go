@@ -50,7 +50,7 @@ func TestROSAHCPPlanApplyDelete(t *testing.T) {
 
 	res = run("apply", "-f", "cluster.yaml", "--yes")
 	require.Equal(t, 0, res.code, res.stderr)
-	assert.Contains(t, res.stderr, "applied and verified")
+	assert.Contains(t, res.stderr, "applied and verified: every role trusts the provider (Red Hat serves the managed OIDC config's documents)")
 
 	res = run("plan", "-f", "cluster.yaml")
 	require.Equal(t, 0, res.code, res.stdout+res.stderr)
