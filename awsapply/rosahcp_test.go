@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -241,4 +243,43 @@ func TestHostedControlPlaneScopedPolicyIsEnough(t *testing.T) {
 		require.Error(t, err, "a role outside <prefix>-* is out of reach")
 		assert.Contains(t, err.Error(), "403")
 	})
+}
+
+// TestHostedControlPlaneUnmanagedOIDCConfig applies a ROSA HCP cluster
+// whose OIDC config is unmanaged: the bucket and its two documents as for a
+// self-managed cluster, and the operator roles with managed policies.
+func TestHostedControlPlaneUnmanagedOIDCConfig(t *testing.T) {
+	m := hcpUnmanagedModel(t)
+	px := startManagedPolicyMoto(t, m)
+	p := newPlanner(t, px, m)
+	plan := apply(t, p)
+	kinds := map[string]int{}
+	for _, c := range plan.Changes {
+		kinds[c.Kind]++
+		assert.Equal(t, Create, c.Action, c.Name)
+	}
+	assert.Equal(t, map[string]int{KindBucket: 1, KindObject: 2, KindProvider: 1, KindRole: 8}, kinds)
+	require.NoError(t, p.Verify(context.Background(), nil), "the documents are readable anonymously and the roles trust the provider")
+	for _, r := range m.Roles {
+		assert.Equal(t, r.ManagedPolicyARNs, attachedOf(t, p, r.Name))
+	}
+	px.reset()
+	plan, err := p.Plan(context.Background())
+	require.NoError(t, err)
+	assert.False(t, plan.HasChanges())
+	require.NoError(t, p.Apply(context.Background(), plan))
+	_, mutating := px.counts()
+	assert.Empty(t, mutating)
+}
+
+func hcpUnmanagedModel(t testing.TB) *render.Model {
+	t.Helper()
+	pub, err := os.ReadFile(filepath.Join("..", "render", "testdata", "keys", "primary.pub"))
+	require.NoError(t, err)
+	m, err := render.Render(render.Params{Name: "hcp-own", AccountID: motoAccount, Region: "us-east-2",
+		PublicKeys:         []render.PublicKey{{Source: "primary.pub", PEM: pub}},
+		HostedControlPlane: &render.HostedControlPlane{}}, nil)
+	require.NoError(t, err)
+	require.NotNil(t, m.Bucket)
+	return m
 }
