@@ -1,6 +1,7 @@
 package fn_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,7 +13,7 @@ import (
 // configs from Git: it may reject them, but must never panic, and what it
 // accepts has passed validation.
 func FuzzParseConfig(f *testing.F) {
-	for _, p := range []string{"../examples/quickstart/sts-credentials.yaml", "../examples/app-credentials/sts-credentials.yaml", "../examples/installer/cluster.yaml"} {
+	for _, p := range []string{"../examples/quickstart/sts-credentials.yaml", "../examples/app-credentials/sts-credentials.yaml", "../examples/installer/cluster.yaml", "../examples/rosa-hcp/cluster.yaml"} {
 		if data, err := os.ReadFile(filepath.FromSlash(p)); err == nil {
 			f.Add(data)
 		}
@@ -26,6 +27,10 @@ func FuzzParseConfig(f *testing.F) {
 		}
 		if err := cfg.Validate(); err != nil {
 			t.Fatalf("accepted a config that does not validate: %v", err)
+		}
+		if cfg.Spec.ROSA != nil && cfg.Spec.OIDC.PublicKeyFile == "" {
+			// A ROSA HCP render reads no file and no image: run it whole.
+			_, _ = fn.Build(context.Background(), cfg, fn.Options{})
 		}
 	})
 }
