@@ -66,4 +66,13 @@ func TestROSAHCPPlanApplyDelete(t *testing.T) {
 	assert.Contains(t, res.stdout, "- iam-oidc-provider")
 	res = run("plan", "-f", "cluster.yaml")
 	assert.Equal(t, 2, res.code, "everything is gone again")
+
+	// As ccoctl deletes: by name, without the config; the roles and the
+	// provider are found by their ownership tag.
+	res = run("apply", "-f", "cluster.yaml", "--yes")
+	require.Equal(t, 0, res.code, res.stderr)
+	res = run("delete", "--name", "hcp-prod", "--region", "us-east-1", "--yes")
+	require.Equal(t, 0, res.code, res.stderr)
+	assert.Equal(t, 8, strings.Count(res.stdout, "- iam-role "), res.stdout)
+	assert.Contains(t, res.stdout, "- iam-oidc-provider        arn:aws:iam::123456789012:oidc-provider/oidc.op1.openshiftapps.com/")
 }
