@@ -61,34 +61,42 @@ const (
 // reported and left.
 const AttachedPoliciesTag = "stsrender.dev/attached-policies"
 
-// hcpOperatorRoles are the operator roles of ROSA HCP. Source: Red Hat's
-// terraform-redhat/terraform-rhcs-rosa-hcp modules/operator-roles/main.tf,
-// which matches the ROSA documentation's table "Operator roles and AWS
-// managed policies required for ROSA with HCP" and what OCM serves at
-// /api/clusters_mgmt/v1/aws_inquiries/sts_credential_requests?is_hypershift=true.
-// The policies are AWS-managed, under arn:<partition>:iam::aws:policy/service-role/.
-var hcpOperatorRoles = []struct {
+// hcpOperator is one row of the table: the operator's Secret, its
+// AWS-managed policy's name and its service accounts.
+type hcpOperator struct {
 	namespace, name, policy string
 	serviceAccounts         []string
-}{
-	{"kube-system", "capa-controller-manager", "ROSANodePoolManagementPolicy", []string{"capa-controller-manager"}},
-	{"kube-system", "control-plane-operator", "ROSAControlPlaneOperatorPolicy", []string{"control-plane-operator"}},
-	{"kube-system", "kms-provider", "ROSAKMSProviderPolicy", []string{"kms-provider"}},
-	{"kube-system", "kube-controller-manager", "ROSAKubeControllerPolicy", []string{"kube-controller-manager"}},
-	{"openshift-cloud-network-config-controller", "cloud-credentials", "ROSACloudNetworkConfigOperatorPolicy", []string{"cloud-network-config-controller"}},
-	{"openshift-cluster-csi-drivers", "ebs-cloud-credentials", "ROSAAmazonEBSCSIDriverOperatorPolicy", []string{"aws-ebs-csi-driver-operator", "aws-ebs-csi-driver-controller-sa"}},
-	{"openshift-image-registry", "installer-cloud-credentials", "ROSAImageRegistryOperatorPolicy", []string{"cluster-image-registry-operator", "registry"}},
-	{"openshift-ingress-operator", "cloud-credentials", "ROSAIngressOperatorPolicy", []string{"ingress-operator"}},
+}
+
+// hcpOperatorTable lists the operator roles of ROSA HCP, a fresh copy
+// each call. Source: Red Hat's
+// terraform-redhat/terraform-rhcs-rosa-hcp modules/operator-roles/main.tf,
+// which matches the ROSA documentation's table "Operator roles and AWS
+// managed policies required for ROSA with HCP". rosa itself reads the list
+// from OCM (/api/clusters_mgmt/v1/aws_inquiries/sts_credential_requests?is_hypershift=true).
+// The policies are AWS-managed, under arn:<partition>:iam::aws:policy/service-role/.
+func hcpOperatorTable() []hcpOperator {
+	return []hcpOperator{
+		{"kube-system", "capa-controller-manager", "ROSANodePoolManagementPolicy", []string{"capa-controller-manager"}},
+		{"kube-system", "control-plane-operator", "ROSAControlPlaneOperatorPolicy", []string{"control-plane-operator"}},
+		{"kube-system", "kms-provider", "ROSAKMSProviderPolicy", []string{"kms-provider"}},
+		{"kube-system", "kube-controller-manager", "ROSAKubeControllerPolicy", []string{"kube-controller-manager"}},
+		{"openshift-cloud-network-config-controller", "cloud-credentials", "ROSACloudNetworkConfigOperatorPolicy", []string{"cloud-network-config-controller"}},
+		{"openshift-cluster-csi-drivers", "ebs-cloud-credentials", "ROSAAmazonEBSCSIDriverOperatorPolicy", []string{"aws-ebs-csi-driver-operator", "aws-ebs-csi-driver-controller-sa"}},
+		{"openshift-image-registry", "installer-cloud-credentials", "ROSAImageRegistryOperatorPolicy", []string{"cluster-image-registry-operator", "registry"}},
+		{"openshift-ingress-operator", "cloud-credentials", "ROSAIngressOperatorPolicy", []string{"ingress-operator"}},
+	}
 }
 
 // HostedControlPlaneRoles returns the built-in operator roles of ROSA HCP
 // with the policy ARNs of the partition (aws, aws-us-gov, …).
 func HostedControlPlaneRoles(partition string) []OperatorRole {
-	out := make([]OperatorRole, len(hcpOperatorRoles))
-	for i, r := range hcpOperatorRoles {
+	table := hcpOperatorTable()
+	out := make([]OperatorRole, len(table))
+	for i, r := range table {
 		out[i] = OperatorRole{
 			Secret:          NamespacedName{Namespace: r.namespace, Name: r.name},
-			ServiceAccounts: slices.Clone(r.serviceAccounts),
+			ServiceAccounts: r.serviceAccounts,
 			PolicyARNs:      []string{AWSManagedPolicyARN(partition, "service-role/"+r.policy)},
 		}
 	}
