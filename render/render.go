@@ -161,7 +161,7 @@ func validateParams(p Params) (Partition, error) {
 		if p.RoleNaming == RoleNamingHashed {
 			errs = append(errs, errors.New("spec.aws.roleNaming: hashed names are not possible for ROSA HCP: OCM computes the operator role names by cutting them to 64 characters"))
 		}
-		if h.OperatorRolePrefix != "" && !operatorRolePrefixPattern.MatchString(h.OperatorRolePrefix) {
+		if h.OperatorRolePrefix != "" && !validOperatorRolePrefix(h.OperatorRolePrefix) {
 			errs = append(errs, fmt.Errorf("spec.rosa.operatorRolePrefix: %q must be 1 to %d letters, digits or +=,.@_- (rosa's rule)", h.OperatorRolePrefix, maxOperatorRolePrefixLength))
 		}
 	}

@@ -55,6 +55,8 @@ func TestHostedControlPlaneErrors(t *testing.T) {
 			func(p *render.Params) { p.RoleNaming = render.RoleNamingHashed }, "hashed names are not possible for ROSA HCP"},
 		{"rosa allows at most 32 characters of its alphabet in a prefix",
 			func(p *render.Params) { p.HostedControlPlane.OperatorRolePrefix = "has space" }, "spec.rosa.operatorRolePrefix"},
+		{"rosa allows at most 32 characters in a prefix",
+			func(p *render.Params) { p.HostedControlPlane.OperatorRolePrefix = strings.Repeat("a", 33) }, "must be 1 to 32 letters"},
 		{"an issuer URL with a trailing slash never matches tokens",
 			func(p *render.Params) { p.HostedControlPlane.ManagedIssuerURL += "/" }, "spec.rosa.oidcConfig.issuerURL"},
 		{"an additional role needs a policy",
@@ -71,6 +73,11 @@ func TestHostedControlPlaneErrors(t *testing.T) {
 				p.HostedControlPlane.AdditionalRoles = []render.OperatorRole{{Secret: render.NamespacedName{Namespace: "kube-system", Name: "karpenter"}, ServiceAccounts: []string{"Karpenter"},
 					PolicyARNs: []string{"arn:aws:iam::aws:policy/service-role/ROSAKarpenterControllerPolicy"}}}
 			}, `"Karpenter" is not a service account name`},
+		{"a policy ARN longer than IAM allows",
+			func(p *render.Params) {
+				p.HostedControlPlane.AdditionalRoles = []render.OperatorRole{{Secret: render.NamespacedName{Namespace: "kube-system", Name: "kms-provider"}, ServiceAccounts: []string{"kms-provider"},
+					PolicyARNs: []string{"arn:aws:iam::aws:policy/" + strings.Repeat("a", 2048)}}}
+			}, "is not a managed policy ARN"},
 		{"the record of attached policies must fit one tag value",
 			func(p *render.Params) {
 				arns := []string{"arn:aws:iam::123456789012:policy/" + strings.Repeat("a", 120), "arn:aws:iam::123456789012:policy/" + strings.Repeat("b", 120)}

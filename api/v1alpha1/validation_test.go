@@ -1,6 +1,7 @@
 package v1alpha1_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -30,6 +31,8 @@ func TestROSAValidation(t *testing.T) {
 `, "set id or issuerURL, not both"},
 		{"an ID is lower-case letters and digits", `  rosa: {oidcConfig: {id: ABC-1}}
 `, `spec.rosa.oidcConfig.id: "ABC-1" is not an OIDC config ID`},
+		{"an ID is at most 64 characters", `  rosa: {oidcConfig: {id: `+strings.Repeat("a", 65)+`}}
+`, "is not an OIDC config ID"},
 		{"Red Hat serves a managed config's keys: a key in the config would be ignored", `  oidc: {publicKeyFile: sa.pub}
   rosa: {oidcConfig: {id: abc}}
 `, "spec.oidc: not used with spec.rosa (Red Hat serves a managed OIDC config's documents and keys)"},
