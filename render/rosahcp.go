@@ -143,8 +143,11 @@ func ValidOIDCConfigID(id string) bool {
 func (h *HostedControlPlane) operatorRoles(partition string) ([]OperatorRole, error) {
 	roles := HostedControlPlaneRoles(partition)
 	index := map[NamespacedName]int{}
+	// seen keeps the merge linear however many entries a config repeats.
+	seen := make([]map[string]bool, len(roles))
 	for i, r := range roles {
 		index[r.Secret] = i
+		seen[i] = setOf(r.ServiceAccounts, r.PolicyARNs)
 	}
 	var errs []error
 	for i, extra := range h.AdditionalRoles {
@@ -157,11 +160,12 @@ func (h *HostedControlPlane) operatorRoles(partition string) ([]OperatorRole, er
 		if !known {
 			index[extra.Secret] = len(roles)
 			roles = append(roles, OperatorRole{Secret: extra.Secret})
+			seen = append(seen, map[string]bool{})
 			at = len(roles) - 1
 		}
 		r := &roles[at]
-		r.ServiceAccounts = appendNew(r.ServiceAccounts, extra.ServiceAccounts...)
-		r.PolicyARNs = appendNew(r.PolicyARNs, extra.PolicyARNs...)
+		r.ServiceAccounts = appendNew(seen[at], "sa:", r.ServiceAccounts, extra.ServiceAccounts)
+		r.PolicyARNs = appendNew(seen[at], "arn:", r.PolicyARNs, extra.PolicyARNs)
 	}
 	return roles, errors.Join(errs...)
 }
@@ -176,9 +180,11 @@ func validateOperatorRole(r OperatorRole, partition string) error {
 	if len(r.ServiceAccounts) == 0 {
 		errs = append(errs, errors.New("serviceAccounts: list at least one service account that may assume the role"))
 	}
+	// One error per list: a list of a million bad names is one mistake.
 	for _, sa := range r.ServiceAccounts {
 		if len(sa) > 253 || !serviceAccountPattern.MatchString(sa) {
-			errs = append(errs, fmt.Errorf("serviceAccounts: %q is not a service account name", sa))
+			errs = append(errs, fmt.Errorf("serviceAccounts: %q is not a service account name", safePrefix(sa)))
+			break
 		}
 	}
 	if len(r.PolicyARNs) == 0 {
@@ -191,21 +197,45 @@ func validateOperatorRole(r OperatorRole, partition string) error {
 		}
 		switch {
 		case m == nil:
-			errs = append(errs, fmt.Errorf("policyARNs: %q is not a managed policy ARN (arn:<partition>:iam::<account or aws>:policy/<path><name>)", arn))
+			errs = append(errs, fmt.Errorf("policyARNs: %q is not a managed policy ARN (arn:<partition>:iam::<account or aws>:policy/<path><name>, at most %d characters)", safePrefix(arn), maxPolicyARNLength))
 		case m[1] != partition:
 			errs = append(errs, fmt.Errorf("policyARNs: %q is in partition %s, but the region is in %s", arn, m[1], partition))
+		default:
+			continue
 		}
+		break
 	}
 	return errors.Join(errs...)
 }
 
-func appendNew(list []string, values ...string) []string {
+// appendNew appends the values not yet in seen (keys prefixed by kind).
+func appendNew(seen map[string]bool, kind string, list, values []string) []string {
 	for _, v := range values {
-		if !slices.Contains(list, v) {
+		if !seen[kind+v] {
+			seen[kind+v] = true
 			list = append(list, v)
 		}
 	}
 	return list
+}
+
+func setOf(serviceAccounts, policyARNs []string) map[string]bool {
+	set := map[string]bool{}
+	for _, sa := range serviceAccounts {
+		set["sa:"+sa] = true
+	}
+	for _, arn := range policyARNs {
+		set["arn:"+arn] = true
+	}
+	return set
+}
+
+// safePrefix keeps an error message short whatever a config holds.
+func safePrefix(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
 }
 
 // hostedControlPlaneRoles renders the operator roles: named

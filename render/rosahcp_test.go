@@ -1,6 +1,7 @@
 package render_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -78,6 +79,18 @@ func TestHostedControlPlaneErrors(t *testing.T) {
 				p.HostedControlPlane.AdditionalRoles = []render.OperatorRole{{Secret: render.NamespacedName{Namespace: "kube-system", Name: "kms-provider"}, ServiceAccounts: []string{"kms-provider"},
 					PolicyARNs: []string{"arn:aws:iam::aws:policy/" + strings.Repeat("a", 2048)}}}
 			}, "is not a managed policy ARN"},
+		{"service accounts repeated across entries merge in linear time and must fit the trust policy",
+			func(p *render.Params) {
+				for i := range 2000 {
+					var sas []string
+					for j := range 50 {
+						sas = append(sas, fmt.Sprintf("sa-%d-%d", i, j))
+					}
+					p.HostedControlPlane.AdditionalRoles = append(p.HostedControlPlane.AdditionalRoles, render.OperatorRole{
+						Secret: render.NamespacedName{Namespace: "kube-system", Name: "kms-provider"}, ServiceAccounts: sas,
+						PolicyARNs: []string{"arn:aws:iam::aws:policy/service-role/ROSAKMSProviderPolicy"}})
+				}
+			}, "list fewer service accounts"},
 		{"the record of attached policies must fit one tag value",
 			func(p *render.Params) {
 				arns := []string{"arn:aws:iam::123456789012:policy/" + strings.Repeat("a", 120), "arn:aws:iam::123456789012:policy/" + strings.Repeat("b", 120)}
@@ -104,4 +117,16 @@ func TestHostedControlPlaneRefusesRequests(t *testing.T) {
 	_, err := render.Render(hcpParams(), loadRequests(t, "testdata/requests"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "come from stsrender's table")
+}
+
+func TestHostedControlPlaneReportsOneBadNamePerList(t *testing.T) {
+	p := hcpParams()
+	p.HostedControlPlane.AdditionalRoles = []render.OperatorRole{{Secret: render.NamespacedName{Namespace: "kube-system", Name: "kms-provider"},
+		ServiceAccounts: []string{"Bad", "Worse"}, PolicyARNs: []string{"not-an-arn", "neither"}}}
+	_, err := render.Render(p, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"Bad"`)
+	assert.Contains(t, err.Error(), `"not-an-arn"`)
+	assert.NotContains(t, err.Error(), "Worse")
+	assert.NotContains(t, err.Error(), "neither")
 }
