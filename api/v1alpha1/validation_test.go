@@ -31,7 +31,7 @@ func TestROSAValidation(t *testing.T) {
 `, "set id or issuerURL, not both"},
 		{"an ID is lower-case letters and digits", `  rosa: {oidcConfig: {id: ABC-1}}
 `, `spec.rosa.oidcConfig.id: "ABC-1" is not an OIDC config ID`},
-		{"an ID is at most 64 characters", `  rosa: {oidcConfig: {id: `+strings.Repeat("a", 65)+`}}
+		{"an ID is at most 64 characters", `  rosa: {oidcConfig: {id: ` + strings.Repeat("a", 65) + `}}
 `, "is not an OIDC config ID"},
 		{"Red Hat serves a managed config's keys: a key in the config would be ignored", `  oidc: {publicKeyFile: sa.pub}
   rosa: {oidcConfig: {id: abc}}
