@@ -71,7 +71,7 @@ func hostedControlPlane(r *v1alpha1.ROSASpec) *render.HostedControlPlane {
 		return nil
 	}
 	h := &render.HostedControlPlane{OperatorRolePrefix: r.OperatorRolePrefix}
-	if r.OIDCConfig.Managed == nil || *r.OIDCConfig.Managed {
+	if r.ManagedOIDC() {
 		h.ManagedIssuerURL = r.OIDCConfig.IssuerURL
 		if h.ManagedIssuerURL == "" {
 			h.ManagedIssuerURL = render.ManagedOIDCIssuer(r.OIDCConfig.ID)

@@ -23,9 +23,7 @@ func Render(p Params, requests []CredentialsRequest) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.RolePath == "" {
-		p.RolePath = "/"
-	}
+	p.RolePath = m.RolePath
 	if p.RoleNaming == "" {
 		p.RoleNaming = RoleNamingTruncate
 	}

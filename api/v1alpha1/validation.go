@@ -40,7 +40,7 @@ func (c *STSCredentials) Validate() error {
 	if s.OIDC.PublicKey != "" && s.OIDC.PublicKeyFile != "" {
 		errs = append(errs, errors.New("spec.oidc: set publicKeyFile or publicKey, not both"))
 	}
-	if s.OIDC.PublicKey == "" && s.OIDC.PublicKeyFile == "" && !s.ROSA.managedOIDC() {
+	if s.OIDC.PublicKey == "" && s.OIDC.PublicKeyFile == "" && !s.ROSA.ManagedOIDC() {
 		errs = append(errs, errors.New("spec.oidc.publicKeyFile: required (the PKIX PEM public half of the service-account signing key; see stsrender create-key-pair)"))
 	}
 	if s.Release.Image != "" && s.Release.ManifestsDir != "" {
@@ -73,8 +73,9 @@ func (c *STSCredentials) Validate() error {
 	return errors.Join(errs...)
 }
 
-// managedOIDC reports whether Red Hat serves the issuer documents.
-func (r *ROSASpec) managedOIDC() bool {
+// ManagedOIDC reports whether Red Hat serves the issuer documents (a nil
+// spec is no ROSA cluster, so no).
+func (r *ROSASpec) ManagedOIDC() bool {
 	return r != nil && (r.OIDCConfig.Managed == nil || *r.OIDCConfig.Managed)
 }
 
@@ -95,7 +96,7 @@ func (s Spec) validateROSA() []error {
 	unused("spec.outputs.serviceAccounts", s.Outputs.ServiceAccounts != nil, noManifests)
 	unused("spec.outputs.namespaces", s.Outputs.Namespaces, noManifests)
 	o := s.ROSA.OIDCConfig
-	if s.ROSA.managedOIDC() {
+	if s.ROSA.ManagedOIDC() {
 		switch {
 		case o.ID == "" && o.IssuerURL == "":
 			errs = append(errs, errors.New("spec.rosa.oidcConfig: set id (rosa list oidc-config shows it) or issuerURL; or managed: false for an unmanaged config served from this cluster's bucket"))
