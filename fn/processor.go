@@ -79,6 +79,9 @@ func (p *Processor) process(rl *framework.ResourceList) error {
 	if rl.FunctionConfig == nil || rl.FunctionConfig.IsNilOrEmpty() {
 		return fmt.Errorf("no functionConfig: declare an %s %s object with the config.kubernetes.io/function annotation", v1alpha1.APIVersion, v1alpha1.Kind)
 	}
+	if err := CheckFunctionAnnotation(rl.FunctionConfig); err != nil {
+		return err
+	}
 	cfgYAML, err := rl.FunctionConfig.String()
 	if err != nil {
 		return err

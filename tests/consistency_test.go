@@ -59,10 +59,14 @@ func TestContainerNamesAgree(t *testing.T) {
 	assert.Contains(t, readFile(t, "README.md"), image)
 	assert.Contains(t, readFile(t, "examples/flux-ci/workflow.yaml"), image)
 
-	mounts, err := fnSpec.Pipe(yaml.Lookup("container", "mounts"))
-	require.NoError(t, err)
-	src := field(t, yaml.NewRNode(mounts.Content()[0]), "src")
-	assert.Equal(t, "./pull-secret.json", src)
+	for _, fieldName := range []string{"mounts", "envs"} {
+		v, err := fnSpec.Pipe(yaml.Lookup("container", fieldName))
+		require.NoError(t, err)
+		assert.Nil(t, v, "the function annotation may not carry %s: stsrender refuses them", fieldName)
+	}
+	for _, flag := range containerOperatorFlags {
+		assert.Contains(t, readFile(t, "examples/container/README.md"), flag, "the README's command uses the tests' operator flags")
+	}
 	assert.Contains(t, readFile(t, "examples/container/README.md"), "examples/container/pull-secret.json")
 	check := exec.Command("git", "check-ignore", "-q", "examples/container/pull-secret.json")
 	check.Dir = e2e.root

@@ -10,6 +10,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// containerOperatorFlags are the README's: the operator, not the
+// annotation, mounts the pull secret and names it.
+var containerOperatorFlags = []string{
+	"--mount", "type=bind,src=./pull-secret.json,dst=/var/run/secrets/pull-secret.json",
+	"-e", "REGISTRY_AUTH_FILE=/var/run/secrets/pull-secret.json",
+}
+
 // TestContainerExampleInvocation checks what kustomize asks the container
 // runtime to do for examples/container. This machine has no container
 // engine, so a recording `docker` stands in for it; the image itself is the
@@ -27,7 +34,7 @@ func TestContainerExampleInvocation(t *testing.T) {
 	assert.NotEqual(t, 0, res.code)
 	assert.Contains(t, res.stderr, "network required but not enabled with --network", "network: true needs --network")
 
-	res = runIn(t, dir, []string{path}, e2e.kustomize, "build", "--enable-alpha-plugins", "--network", ".")
+	res = runIn(t, dir, []string{path}, e2e.kustomize, append([]string{"build", "--enable-alpha-plugins", "--network"}, append(containerOperatorFlags, ".")...)...)
 	assert.NotEqual(t, 0, res.code, "the recording docker fails on purpose")
 	data, err := os.ReadFile(argv)
 	require.NoError(t, err, res.stderr)

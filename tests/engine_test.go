@@ -198,9 +198,9 @@ func TestTestImageAgreesWithDockerfile(t *testing.T) {
 	fmt.Fprintf(os.Stderr, "tests: container image %s: %.1f MiB\n", testImage, float64(inspect[0].Size)/(1<<20))
 }
 
-// containerExample is examples/container with the release image mounted
-// as an OCI layout (no registry is reachable), a pull secret, and a
-// writable cache directory mounted and named by STSRENDER_CACHE_DIR.
+// containerExample is examples/container with the release image as an OCI
+// layout (no registry is reachable), a pull secret, and a writable cache
+// directory; containerTestFlags mount them as the operator would.
 func containerExample(t *testing.T) (dir, cache string) {
 	t.Helper()
 	dir = copyExample(t, "container")
@@ -216,14 +216,19 @@ func containerExample(t *testing.T) (dir, cache string) {
 	cfg := filepath.Join(dir, "sts-credentials.yaml")
 	data, err := os.ReadFile(cfg)
 	require.NoError(t, err)
-	s := string(data)
-	s = strings.Replace(s, "        - REGISTRY_AUTH_FILE=/var/run/secrets/pull-secret.json\n", "        - REGISTRY_AUTH_FILE=/var/run/secrets/pull-secret.json\n        - STSRENDER_CACHE_DIR=/cache\n", 1)
-	s = strings.Replace(s, "          dst: /var/run/secrets/pull-secret.json\n", "          dst: /var/run/secrets/pull-secret.json\n        - type: bind\n          src: ./release-image\n          dst: /release\n        - type: bind\n          src: ./cache\n          dst: /cache\n          rw: true\n", 1)
-	s = strings.Replace(s, "    image: quay.io/openshift-release-dev/ocp-release:4.18.3-x86_64\n", "    image: oci:/release\n", 1)
+	s := strings.Replace(string(data), "    image: quay.io/openshift-release-dev/ocp-release:4.18.3-x86_64\n", "    image: oci:/release\n", 1)
 	require.NotEqual(t, string(data), s)
 	require.NoError(t, os.WriteFile(cfg, []byte(s), 0o644))
 	return dir, cache
 }
+
+// containerTestFlags are the README's operator flags plus the release
+// layout and a writable cache named by STSRENDER_CACHE_DIR.
+var containerTestFlags = append([]string{
+	"--mount", "type=bind,src=./release-image,dst=/release",
+	"--mount", "type=bind,src=./cache,dst=/cache,rw=true",
+	"-e", "STSRENDER_CACHE_DIR=/cache",
+}, containerOperatorFlags...)
 
 // execVariant is the same config run as an exec function.
 func execVariant(t *testing.T, containerDir string) string {
@@ -246,7 +251,7 @@ func TestContainerFunctionWithPodman(t *testing.T) {
 	e := podman(t)
 	dir, cache := containerExample(t)
 	build := func(extra ...string) result {
-		args := append([]string{"build", "--enable-alpha-plugins", "--network"}, extra...)
+		args := append(append([]string{"build", "--enable-alpha-plugins", "--network"}, containerTestFlags...), extra...)
 		return runIn(t, dir, e.Env, e2e.kustomize, append(args, ".")...)
 	}
 	res := build()

@@ -104,6 +104,12 @@ the same work from the command line.`,
 			return runFunction(cmd.Context(), s)
 		},
 	}
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if cmd == root || cmd.Name() == "version" {
+			return nil
+		}
+		return refuseWhenRunAsFunction(cmd, s.In)
+	}
 	root.SuggestionsMinimumDistance = 2
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
