@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/go-jose/go-jose/v4"
@@ -118,32 +117,9 @@ func issuerFor(p Params, partition Partition, bucket string) (Issuer, error) {
 		}
 		raw = fmt.Sprintf("https://%s.s3.%s.%s", bucket, p.Region, partition.DNSSuffix)
 	}
-	if err := validateIssuerURL(raw); err != nil {
+	if err := ValidateIssuerURL(raw); err != nil {
 		return Issuer{}, fmt.Errorf("spec.oidc.issuerURL: %w", err)
 	}
 	return Issuer{URL: raw, HostPath: strings.TrimPrefix(raw, "https://")}, nil
 }
 
-func validateIssuerURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("%q is not a URL: %v", raw, err)
-	}
-	switch {
-	case u.Scheme != "https":
-		return fmt.Errorf("%q must start with https:// (IAM only trusts HTTPS issuers)", raw)
-	case u.Host == "":
-		return fmt.Errorf("%q has no host", raw)
-	case u.Port() != "":
-		return fmt.Errorf("%q must not name a port (IAM rejects issuer URLs with ports)", raw)
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
-		return fmt.Errorf("%q must not have a query or fragment", raw)
-	case u.User != nil:
-		return fmt.Errorf("%q must not contain user information", raw)
-	case strings.HasSuffix(raw, "/"):
-		return fmt.Errorf("%q must not end with a slash: tokens' iss claim must match it byte for byte", raw)
-	case u.Host != strings.ToLower(u.Host):
-		return fmt.Errorf("%q must have a lower-case host: IAM treats other spellings as a different provider", raw)
-	}
-	return nil
-}
