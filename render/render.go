@@ -3,7 +3,9 @@ package render
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -71,6 +73,9 @@ func identity(p Params) (*Model, []Tag, error) {
 	if p.RolePath == "" {
 		p.RolePath = "/"
 	}
+	if err := validateUserTags(p.Name, p.Tags); err != nil {
+		return nil, nil, err
+	}
 	tags := resourceTags(p.Name, p.Tags)
 	if err := validateTags(tags); err != nil {
 		return nil, nil, fmt.Errorf("spec.aws.tags: %w", err)
@@ -89,7 +94,7 @@ func identity(p Params) (*Model, []Tag, error) {
 		m.RolePrefix = h.OperatorRolePrefix
 	}
 	if h := p.HostedControlPlane; h != nil && h.ManagedIssuerURL != "" {
-		if err := validateIssuerURL(h.ManagedIssuerURL); err != nil {
+		if err := ValidateIssuerURL(h.ManagedIssuerURL); err != nil {
 			return nil, nil, fmt.Errorf("spec.rosa.oidcConfig.issuerURL: %w", err)
 		}
 		m.Issuer = Issuer{URL: h.ManagedIssuerURL, HostPath: strings.TrimPrefix(h.ManagedIssuerURL, "https://")}
@@ -116,12 +121,32 @@ func identity(p Params) (*Model, []Tag, error) {
 // create for a cluster name, with the value "owned".
 func OwnershipTagKey(name string) string { return "openshift.io/cloud-credential-operator/" + name }
 
+// validateUserTags refuses spec.aws.tags that would speak for stsrender:
+// an ownership tag (for this name or another: that cluster's delete and
+// --prune would then take these resources), the Name tag, or a tag
+// stsrender keeps its own records in.
+func validateUserTags(name string, extra map[string]string) error {
+	var bad []string
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		lower := strings.ToLower(k)
+		switch {
+		case strings.HasPrefix(lower, strings.ToLower(OwnershipTagKey(""))):
+			bad = append(bad, fmt.Sprintf("%q is an ownership tag (stsrender sets %q itself; another name would hand these resources to that cluster's delete and --prune)", k, OwnershipTagKey(name)))
+		case lower == "name":
+			bad = append(bad, fmt.Sprintf("%q is set by stsrender to the cluster name %q", k, name))
+		case strings.HasPrefix(lower, "stsrender.dev/"):
+			bad = append(bad, fmt.Sprintf("%q is under stsrender.dev/, where stsrender keeps its own records", k))
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("spec.aws.tags: %s: remove them", strings.Join(bad, "; "))
+	}
+	return nil
+}
+
 func resourceTags(name string, extra map[string]string) []Tag {
 	tags := []Tag{{Key: OwnershipTagKey(name), Value: "owned"}, {Key: "Name", Value: name}}
 	for k, v := range extra {
-		if k == tags[0].Key || k == "Name" {
-			continue
-		}
 		tags = append(tags, Tag{Key: k, Value: v})
 	}
 	sort.Slice(tags, func(i, j int) bool { return tags[i].Key < tags[j].Key })

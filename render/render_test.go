@@ -250,6 +250,26 @@ func TestRenderValidation(t *testing.T) {
 			params:  func(p *render.Params) { p.Region = "US East" },
 			wantErr: `spec.aws.region: "US East" is not an AWS region name`,
 		},
+		"tag claiming another cluster": {
+			reason:  "another cluster's delete and --prune would take resources tagged as its own",
+			params:  func(p *render.Params) { p.Tags = map[string]string{"openshift.io/cloud-credential-operator/other": "owned"} },
+			wantErr: `spec.aws.tags: "openshift.io/cloud-credential-operator/other" is an ownership tag`,
+		},
+		"tag colliding with the ownership tag": {
+			reason:  "the ownership tag is stsrender's; a user value was dropped silently before",
+			params:  func(p *render.Params) { p.Tags = map[string]string{render.OwnershipTagKey(p.Name): "shared"} },
+			wantErr: `is an ownership tag (stsrender sets`,
+		},
+		"tag colliding with Name": {
+			reason:  "Name is the cluster name, as ccoctl sets it",
+			params:  func(p *render.Params) { p.Tags = map[string]string{"name": "x"} },
+			wantErr: `spec.aws.tags: "name" is set by stsrender to the cluster name`,
+		},
+		"tag in stsrender's records": {
+			reason:  "stsrender.dev/attached-policies records what apply attached",
+			params:  func(p *render.Params) { p.Tags = map[string]string{render.AttachedPoliciesTag: "arn:aws:iam::aws:policy/AdministratorAccess"} },
+			wantErr: `is under stsrender.dev/, where stsrender keeps its own records`,
+		},
 		"issuer scheme": {
 			reason:  "IAM trusts only https issuers",
 			params:  func(p *render.Params) { p.IssuerURL = "http://oidc.example.com" },
