@@ -33,6 +33,7 @@ const maxDocumentBytes = 1 << 20
 // fetched is one issuer document as STS would fetch it.
 type fetched struct {
 	body    []byte
+	final   *url.URL // after redirects
 	latency time.Duration
 	status  int
 	state   *tls.ConnectionState
@@ -56,18 +57,20 @@ func (d *Doctor) get(ctx context.Context, rawURL string) (*fetched, error) {
 	if len(body) > maxDocumentBytes {
 		return nil, fmt.Errorf("larger than %d bytes", maxDocumentBytes)
 	}
-	return &fetched{body: body, latency: time.Since(start), status: resp.StatusCode, state: resp.TLS}, nil
+	return &fetched{body: body, final: resp.Request.URL, latency: time.Since(start), status: resp.StatusCode, state: resp.TLS}, nil
 }
 
 // checkIssuer runs the issuer and keys checks and returns the served keys
 // (nil when they could not be read) and the served chain's last
 // certificate's SHA-1, for the thumbprint check.
 func (d *Doctor) checkIssuer(ctx context.Context, r *Report, issuer string, m *render.Model) (served map[string]render.ServedKey, thumbprint string) {
-	if err := validateIssuer(issuer); err != nil {
-		r.fail("issuer.url", breaksIssuer, "set spec.oidc.issuerURL (and the Authentication's spec.serviceAccountIssuer) to https://host[/path] with no port, query, fragment or trailing slash", "%v", err)
+	if err := render.ValidateIssuerURL(issuer); err != nil {
+		r.fail("issuer.url", breaksIssuer, "set spec.oidc.issuerURL (and the Authentication's spec.serviceAccountIssuer) to https://host[/path]: a public DNS name, no port, query, fragment, dot segment or trailing slash", "%v", err)
 		return nil, ""
 	}
-	r.pass("issuer.url", "%s is https with no port, query, fragment or trailing slash", issuer)
+	r.pass("issuer.url", "%s is https on a public DNS name with no port, query, fragment or trailing slash", issuer)
+	issuerHost := strings.TrimPrefix(issuer, "https://")
+	issuerHost, _, _ = strings.Cut(issuerHost, "/")
 
 	discoveryURL := issuer + "/" + render.DiscoveryKey
 	doc, ok := d.fetchDocument(ctx, r, "issuer.discovery", discoveryURL)
@@ -92,6 +95,10 @@ func (d *Doctor) checkIssuer(ctx context.Context, r *Report, issuer string, m *r
 	jwksURL := discovery.JWKSURI
 	if jwksURL == "" {
 		jwksURL = issuer + "/" + render.JWKSKey
+	}
+	if err := checkFetchURL(jwksURL, issuerHost); err != nil {
+		r.fail("keys.fetch", breaksVerificationKey, "serve keys.json over HTTPS from the issuer's host and name it in jwks_uri: republish the rendered discovery document (stsrender apply)", "jwks_uri: %v", err)
+		return nil, ""
 	}
 	keys, ok := d.fetchDocument(ctx, r, "keys.fetch", jwksURL)
 	if !ok {
@@ -133,7 +140,7 @@ func (d *Doctor) fetchDocument(ctx context.Context, r *Report, name, rawURL stri
 		r.fail(name, breaksVerificationKey, "STS gives up on issuers slower than 5 s: serve the documents from S3 or CloudFront close to the region", "%s answered in %s, over the %s STS allows", rawURL, doc.latency.Round(time.Millisecond), d.latency())
 		return doc, true
 	}
-	r.pass(name, "%s: 200 over verified HTTPS, anonymously, in %s", rawURL, doc.latency.Round(time.Millisecond))
+	r.pass(name, "%s: 200 %s, anonymously, in %s", rawURL, howFetched(rawURL, doc), doc.latency.Round(time.Millisecond))
 	return doc, true
 }
 
@@ -207,20 +214,15 @@ func (d *Doctor) checkKeys(r *Report, served map[string]render.ServedKey, body [
 	}
 }
 
-// validateIssuer checks what IAM requires of an issuer URL.
-func validateIssuer(issuer string) error {
-	u, err := url.Parse(issuer)
-	switch {
-	case err != nil:
-		return fmt.Errorf("%q is not a URL", issuer)
-	case u.Scheme != "https":
-		return fmt.Errorf("%q is not https", issuer)
-	case u.Port() != "":
-		return fmt.Errorf("%q names a port", issuer)
-	case u.RawQuery != "" || u.Fragment != "" || strings.Contains(issuer, "#"):
-		return fmt.Errorf("%q has a query or fragment", issuer)
-	case strings.HasSuffix(issuer, "/"):
-		return fmt.Errorf("%q ends with a slash: tokens carry it without, and the two never match", issuer)
+// howFetched says what the answer really came over: the scheme and, when
+// a redirect moved it, the final URL.
+func howFetched(rawURL string, doc *fetched) string {
+	how := "over plain HTTP"
+	if doc.state != nil {
+		how = "over verified HTTPS"
 	}
-	return nil
+	if doc.final != nil && doc.final.String() != rawURL {
+		how += " from " + doc.final.Redacted()
+	}
+	return how
 }

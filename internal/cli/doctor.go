@@ -2,11 +2,7 @@ package cli
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -108,9 +104,16 @@ read-only: stsrender permissions lists what it needs.`,
 				}
 				in.AuthenticationSource = authFile
 			}
-			client, err := doctorHTTP(caFile, resolve)
+			var ca []byte
+			if caFile != "" {
+				var err error
+				if ca, err = fsguard.ReadRegular(caFile, 1<<20); err != nil {
+					return fmt.Errorf("--ca-file: %w", err)
+				}
+			}
+			client, err := doctor.NewIssuerClient(doctor.ClientOptions{CAPEM: ca, Resolve: resolve})
 			if err != nil {
-				return err
+				return fmt.Errorf("--ca-file or --resolve: %w", err)
 			}
 			d := &doctor.Doctor{HTTP: client, LatencyThreshold: latency}
 			if useAWS {
@@ -155,43 +158,4 @@ read-only: stsrender permissions lists what it needs.`,
 	f.StringVar(&region, "region", "", "AWS region for IAM and STS without -f (default $AWS_REGION, else us-east-1)")
 	f.BoolVar(&useAWS, "aws", true, "read IAM and call STS (--aws=false checks the issuer, token and files only)")
 	return cmd
-}
-
-// doctorHTTP is an anonymous HTTPS client that verifies certificates
-// against the system roots (and --ca-file), with curl-style --resolve.
-func doctorHTTP(caFile string, resolve []string) (*http.Client, error) {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.Proxy = http.ProxyFromEnvironment
-	if caFile != "" {
-		pem, err := fsguard.ReadRegular(caFile, 1<<20)
-		if err != nil {
-			return nil, fmt.Errorf("--ca-file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--ca-file %s holds no PEM certificate", caFile)
-		}
-		transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	}
-	if len(resolve) > 0 {
-		targets := map[string]string{}
-		for _, r := range resolve {
-			parts := strings.SplitN(r, ":", 3)
-			if len(parts) != 3 {
-				return nil, fmt.Errorf("--resolve %q: use HOST:PORT:ADDRESS", r)
-			}
-			targets[net.JoinHostPort(parts[0], parts[1])] = parts[2]
-		}
-		dialer := &net.Dialer{Timeout: 10 * time.Second}
-		transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if to, ok := targets[addr]; ok {
-				addr = to
-			}
-			return dialer.DialContext(ctx, network, addr)
-		}
-	}
-	return &http.Client{Transport: transport, Timeout: 15 * time.Second}, nil
 }
