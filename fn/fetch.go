@@ -79,14 +79,16 @@ func NewReleaseClient(spec v1alpha1.ReleaseSpec, pullSecret *release.PullSecret,
 	}
 	c := &release.Client{
 		Insecure: spec.Insecure,
-		Strict:   spec.AllLayers,
-		Platform: platform,
-		Mirrors:  spec.Mirrors,
-		Cache:    cache,
-		Log:      log,
-		Progress: release.TerminalProgress(log),
-		Limits:   settings.Limits,
-		Timeouts: settings.Timeouts,
+		// Only the operator's list: spec.release.insecure is Git's.
+		CredentialsOverHTTP: settings.InsecureRegistries,
+		Strict:              spec.AllLayers,
+		Platform:            platform,
+		Mirrors:             spec.Mirrors,
+		Cache:               cache,
+		Log:                 log,
+		Progress:            release.TerminalProgress(log),
+		Limits:              settings.Limits,
+		Timeouts:            settings.Timeouts,
 	}
 	c.Keychain = keychain
 	return c, nil

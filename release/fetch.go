@@ -29,6 +29,13 @@ type Client struct {
 	Keychain authn.Keychain
 	// Insecure allows plain HTTP (and unverified TLS) to registries.
 	Insecure bool
+	// CredentialsOverHTTP names the registries (host or host:port; "*" for
+	// all) that may receive credentials over plain HTTP. It is the
+	// operator's: STSRENDER_INSECURE_REGISTRIES, or a person's --insecure.
+	// Insecure alone, which a config in Git sets, pulls anonymously over
+	// plain HTTP, so a hostile config cannot make the operator's pull
+	// secret travel in clear to a registry it names.
+	CredentialsOverHTTP []string
 	// Mirrors maps a source repository (or a prefix of it) to mirrors tried
 	// in order before the source, for digest references only.
 	Mirrors map[string][]string
@@ -233,7 +240,7 @@ func (c *Client) fetchRemote(ctx context.Context, ref string) (*Payload, error) 
 	opts := []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithPlatform(c.platform()),
-		remote.WithTransport(&schemeGuard{next: c.guardedTransport(), insecure: c.Insecure}),
+		remote.WithTransport(&schemeGuard{next: c.guardedTransport(), insecure: c.Insecure, credentials: c.CredentialsOverHTTP}),
 		remote.WithRetryPredicate(retryable),
 	}
 	if c.Keychain != nil {
@@ -339,16 +346,46 @@ func (c *Client) warn(format string, args ...any) {
 	}
 }
 
-// schemeGuard refuses plain HTTP unless insecure is set. go-containerregistry
-// itself falls back to HTTP for loopback and private addresses.
+// schemeGuard refuses plain HTTP unless insecure is set, and strips
+// credentials from plain-HTTP requests to registries the operator did not
+// name. go-containerregistry itself falls back to HTTP for loopback and
+// private addresses, and sends the keychain's credentials (Basic to the
+// token service, then the Bearer token) below this transport.
 type schemeGuard struct {
-	next     http.RoundTripper
-	insecure bool
+	next        http.RoundTripper
+	insecure    bool
+	credentials []string
 }
 
 func (g *schemeGuard) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme == "http" && !g.insecure {
+	if req.URL.Scheme != "http" {
+		return g.next.RoundTrip(req)
+	}
+	if !g.insecure {
 		return nil, fmt.Errorf("registry %s would be reached over plain HTTP; set spec.release.insecure: true (--insecure) if that is intended", req.URL.Host)
 	}
-	return g.next.RoundTrip(req)
+	if req.Header.Get("Authorization") == "" || g.credentialsAllowed(req.URL.Host) {
+		return g.next.RoundTrip(req)
+	}
+	anonymous := req.Clone(req.Context())
+	anonymous.Header.Del("Authorization")
+	resp, err := g.next.RoundTrip(anonymous)
+	if err == nil && resp.StatusCode == http.StatusUnauthorized {
+		resp.Body.Close()
+		return nil, fmt.Errorf("registry %s wants credentials over plain HTTP, and stsrender pulled anonymously: spec.release.insecure comes from the config, which cannot send the operator's credentials in clear. The operator allows it for this registry with %s=%s, or serves it over HTTPS", req.URL.Host, EnvInsecureRegistries, req.URL.Host)
+	}
+	return resp, err
+}
+
+func (g *schemeGuard) credentialsAllowed(host string) bool {
+	hostname, _, _ := strings.Cut(host, ":")
+	for _, allowed := range g.credentials {
+		switch {
+		case allowed == "*", strings.EqualFold(allowed, host):
+			return true
+		case !strings.Contains(allowed, ":") && strings.EqualFold(allowed, hostname):
+			return true
+		}
+	}
+	return false
 }

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -177,7 +179,7 @@ func TestFetchBasicAuth(t *testing.T) {
 
 	kc, err := Keychain(readSecret(t, writeAuthFile(t, reg.host, "puller", "s3cret-token")))
 	require.NoError(t, err)
-	p, err := fetch(t, &Client{Insecure: true, Keychain: kc}, ref)
+	p, err := fetch(t, &Client{Insecure: true, Keychain: kc, CredentialsOverHTTP: []string{reg.host}}, ref)
 	require.NoError(t, err)
 	assert.Equal(t, "4.18.0", p.Version)
 
@@ -186,18 +188,70 @@ func TestFetchBasicAuth(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte(`{"auths":{"`+reg.host+`":{"auth":"`+b64("puller:wrong")+`"},"`+reg.host+`/ocp/release":{"auth":"`+b64("puller:s3cret-token")+`"}}}`), 0o600))
 	kc, err = Keychain(readSecret(t, path))
 	require.NoError(t, err)
-	_, err = fetch(t, &Client{Insecure: true, Keychain: kc}, ref)
+	_, err = fetch(t, &Client{Insecure: true, Keychain: kc, CredentialsOverHTTP: []string{reg.host}}, ref)
 	require.NoError(t, err, "host/namespace/repository is matched before host")
 
 	kc, err = Keychain(readSecret(t, writeAuthFile(t, reg.host, "puller", "wrong-password")))
 	require.NoError(t, err)
-	_, err = fetch(t, &Client{Insecure: true, Keychain: kc}, ref)
+	_, err = fetch(t, &Client{Insecure: true, Keychain: kc, CredentialsOverHTTP: []string{reg.host}}, ref)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "UNAUTHORIZED")
 	assert.NotContains(t, err.Error(), "wrong-password", "credentials never appear in errors")
 
 	_, err = fetch(t, &Client{Insecure: true}, ref)
 	require.Error(t, err, "anonymous pulls are refused")
+}
+
+// TestInsecureFromGitSendsNoCredentials: spec.release.insecure is Git's;
+// a hostile config names a plain-HTTP registry it runs and waits for the
+// operator's pull secret. Without the operator's opt-in the pull is
+// anonymous: no Authorization header ever reaches the registry.
+func TestInsecureFromGitSendsNoCredentials(t *testing.T) {
+	img, _ := payloadImage(t, "4.18")
+	var seen atomic.Int64
+	recordAuth := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") != "" {
+				seen.Add(1)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	open := newRegistry(t, recordAuth)
+	ref := open.push(t, "ocp/release", "4.18.0", img)
+	kc, err := Keychain(readSecret(t, writeAuthFile(t, open.host, "puller", "s3cret-token")))
+	require.NoError(t, err)
+	p, err := fetch(t, &Client{Insecure: true, Keychain: kc}, ref)
+	require.NoError(t, err, "a public image still pulls, anonymously")
+	assert.Equal(t, "4.18.0", p.Version)
+	assert.Zero(t, seen.Load(), "no credentials were sent over plain HTTP")
+
+	// A registry that wants credentials gets none, and the error says who
+	// may allow it.
+	closed := newRegistry(t, func(next http.Handler) http.Handler {
+		return recordAuth(requireBasicAuth("puller", "s3cret-token")(next))
+	})
+	ref = closed.pushAs(t, "ocp/release", "4.18.0", img, &authn.Basic{Username: "puller", Password: "s3cret-token"})
+	seen.Store(0)
+	kc, err = Keychain(readSecret(t, writeAuthFile(t, closed.host, "puller", "s3cret-token")))
+	require.NoError(t, err)
+	_, err = fetch(t, &Client{Insecure: true, Keychain: kc}, ref)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "wants credentials over plain HTTP, and stsrender pulled anonymously")
+	assert.Contains(t, err.Error(), EnvInsecureRegistries+"="+closed.host)
+	assert.Zero(t, seen.Load())
+
+	// The operator's opt-in, per registry: another host's does not count.
+	_, err = fetch(t, &Client{Insecure: true, Keychain: kc, CredentialsOverHTTP: []string{"other.example.com"}}, ref)
+	require.Error(t, err)
+	assert.Zero(t, seen.Load())
+	settings, err := SettingsFromEnv(func(k string) string {
+		return map[string]string{EnvInsecureRegistries: "other.example.com, " + closed.host}[k]
+	})
+	require.NoError(t, err)
+	_, err = fetch(t, &Client{Insecure: true, Keychain: kc, CredentialsOverHTTP: settings.InsecureRegistries}, ref)
+	require.NoError(t, err)
+	assert.NotZero(t, seen.Load())
 }
 
 func TestKeychainErrors(t *testing.T) {

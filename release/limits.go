@@ -64,6 +64,8 @@ func DefaultTimeouts() Timeouts {
 type Settings struct {
 	Limits   Limits
 	Timeouts Timeouts
+	// InsecureRegistries may receive credentials over plain HTTP.
+	InsecureRegistries []string
 }
 
 // Environment variables that override the defaults. They belong to the
@@ -74,6 +76,9 @@ const (
 	EnvConnectTimeout  = "STSRENDER_REGISTRY_CONNECT_TIMEOUT"
 	EnvResponseTimeout = "STSRENDER_REGISTRY_RESPONSE_TIMEOUT"
 	EnvStallTimeout    = "STSRENDER_REGISTRY_STALL_TIMEOUT"
+	// EnvInsecureRegistries lists registries (host or host:port, comma
+	// separated) that may receive credentials over plain HTTP.
+	EnvInsecureRegistries = "STSRENDER_INSECURE_REGISTRIES"
 )
 
 // SettingsFromEnv reads the defaults and the operator's overrides.
@@ -103,6 +108,11 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 				return Settings{}, fmt.Errorf("%s: %q is not a positive duration like 30s or 2m", v.env, raw)
 			}
 			*v.dst = d
+		}
+	}
+	for _, h := range strings.Split(getenv(EnvInsecureRegistries), ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			s.InsecureRegistries = append(s.InsecureRegistries, h)
 		}
 	}
 	return s, nil

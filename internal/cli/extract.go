@@ -49,6 +49,10 @@ func (f *releaseFlags) fetch(ctx context.Context, s Streams, ref string) (*relea
 		return nil, err
 	}
 	client.Revalidate, client.Offline = f.revalidate, f.offline
+	if f.insecure {
+		// A person typed --insecure: their credentials, their choice.
+		client.CredentialsOverHTTP = append(client.CredentialsOverHTTP, "*")
+	}
 	return client.Fetch(ctx, ref)
 }
 
