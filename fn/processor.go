@@ -52,6 +52,9 @@ type Processor struct {
 	// dropped. Quiet by default: Argo CD shows a plugin's whole stderr.
 	Log     io.Writer
 	Explain bool
+	// StreamLimits bound the resource stream; the operator's
+	// (STSRENDER_MAX_STREAM_REQUESTS), zero fields take the defaults.
+	StreamLimits StreamLimits
 }
 
 var _ framework.ResourceListProcessor = (*Processor)(nil)
@@ -111,7 +114,7 @@ func (p *Processor) process(rl *framework.ResourceList) error {
 			return fmt.Errorf("spec.apply: writing to AWS account %q during a render is not enabled here. A config in Git cannot enable it by itself: the operator of the rendering environment allows it by setting %s=%s (a comma-separated list of account IDs) in the environment of kustomize or the Argo CD repo-server. Otherwise remove spec.apply and run stsrender apply -f", cfg.Spec.AWS.AccountID, AllowApplyEnv, cfg.Spec.AWS.AccountID)
 		}
 	}
-	passThrough, stream, err := splitItems(rl.Items, cfg)
+	passThrough, stream, err := splitItems(rl.Items, cfg, p.StreamLimits.orDefaults())
 	if err != nil {
 		return err
 	}
@@ -149,7 +152,8 @@ func (p *Processor) process(rl *framework.ResourceList) error {
 // splitItems drops the function's own config (kustomize hands it to a
 // generator as its only item) and collects the CredentialsRequests of the
 // stream.
-func splitItems(items []*yaml.RNode, cfg *Config) (passThrough []*yaml.RNode, stream []render.Document, err error) {
+func splitItems(items []*yaml.RNode, cfg *Config, limits StreamLimits) (passThrough []*yaml.RNode, stream []render.Document, err error) {
+	requests := 0
 	for i, item := range items {
 		if item.GetApiVersion() == v1alpha1.APIVersion && item.GetKind() == v1alpha1.Kind {
 			continue
@@ -158,23 +162,21 @@ func splitItems(items []*yaml.RNode, cfg *Config) (passThrough []*yaml.RNode, st
 		if item.GetKind() != render.CredentialsRequestKind {
 			continue
 		}
-		s, err := item.String()
-		if err != nil {
-			return nil, nil, err
-		}
 		label := streamSource
 		if path := item.GetAnnotations()[kioPathAnnotation]; path != "" {
 			label = path
 		}
-		if len(s) > fsguard.MaxManifestFileBytes {
+		if size := encodedSizeAtLeast(item.YNode()); size > fsguard.MaxManifestFileBytes {
 			return nil, nil, fmt.Errorf("%s: item %d (CredentialsRequest %s) is larger than %d MiB; real CredentialsRequests are a few KiB", label, i+1, item.GetName(), fsguard.MaxManifestFileBytes>>20)
 		}
-		docs, err := render.ParseDocuments(label, []byte(s))
+		if requests++; requests > limits.StreamRequests {
+			return nil, nil, fmt.Errorf("the resource stream holds more than %d CredentialsRequests; the operator raises the limit with %s", limits.StreamRequests, EnvMaxStreamRequests)
+		}
+		// The item is read as parsed: encoding it to parse it again cost
+		// about 60 KB and 0.1 ms per request.
+		docs, err := render.ParseDocumentNode(label, i, item.YNode())
 		if err != nil {
 			return nil, nil, err
-		}
-		for j := range docs {
-			docs[j].Source.Index = i
 		}
 		stream = append(stream, docs...)
 	}
@@ -182,6 +184,16 @@ func splitItems(items []*yaml.RNode, cfg *Config) (passThrough []*yaml.RNode, st
 }
 
 const kioPathAnnotation = string(kioutil.PathAnnotation)
+
+// encodedSizeAtLeast is a lower bound of a node's YAML size: the bytes of
+// its scalars and keys. It bounds an item without encoding it.
+func encodedSizeAtLeast(n *yaml.Node) int {
+	size := len(n.Value)
+	for _, c := range n.Content {
+		size += encodedSizeAtLeast(c)
+	}
+	return size
+}
 
 // AllowApplyEnv is the environment variable by which the operator of a
 // rendering environment allows spec.apply for some AWS accounts.

@@ -1,10 +1,16 @@
 package fn_test
 
 import (
+	"bytes"
 	"flag"
 	"io"
+	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/kustomize/kyaml/kio"
 
 	"github.com/stsrender/stsrender/fn"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -40,4 +46,28 @@ func TestProcessor(t *testing.T) {
 		Processor:         processor,
 	}
 	errorCases.Assert(t)
+}
+
+// TestStreamRequestLimit: the operator's count limit on streamed requests
+// holds, and names the variable that raises it.
+func TestStreamRequestLimit(t *testing.T) {
+	repo, err := filepath.Abs("..")
+	require.NoError(t, err)
+	input, err := os.ReadFile(filepath.Join("testdata", "ok", "transformer", "input.yaml"))
+	require.NoError(t, err)
+	run := func(limits fn.StreamLimits) error {
+		rw := &kio.ByteReadWriter{Reader: bytes.NewReader(input), Writer: io.Discard, KeepReaderAnnotations: true}
+		p := &fn.Processor{Root: repo, WorkDir: filepath.Join("testdata", "ok", "transformer"), StreamLimits: limits}
+		return framework.Execute(p, rw)
+	}
+	err = run(fn.StreamLimits{StreamRequests: 1})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the resource stream holds more than 1 CredentialsRequests; the operator raises the limit with STSRENDER_MAX_STREAM_REQUESTS")
+	require.NoError(t, run(fn.StreamLimits{}), "the default allows the example")
+
+	limits, err := fn.StreamLimitsFromEnv(func(string) string { return "0" })
+	assert.Error(t, err, "a limit is a positive number")
+	limits, err = fn.StreamLimitsFromEnv(func(string) string { return "" })
+	require.NoError(t, err)
+	assert.Equal(t, fn.DefaultMaxStreamRequests, limits.StreamRequests)
 }

@@ -69,34 +69,47 @@ func ParseDocuments(file string, data []byte) ([]Document, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: invalid YAML: %w", src, err)
 		}
-		budget := maxNodes
-		value, err := nodeValue(&node, "", &budget)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", src, err)
-		}
-		if value == nil {
-			continue
-		}
-		obj, ok := value.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%s: expected a YAML mapping (an object), found %s", src, typeName(value))
-		}
-		root := node.Content[0]
-		if obj["kind"] == "List" {
-			items, err := listItems(src, obj, listItemNodes(root))
-			if err != nil {
-				return nil, err
-			}
-			docs = append(docs, items...)
-			continue
-		}
-		doc, err := newDocument(src, obj)
+		found, err := documentsFromNode(src, &node)
 		if err != nil {
 			return nil, err
 		}
-		doc.Node = root
-		docs = append(docs, doc)
+		docs = append(docs, found...)
 	}
+}
+
+// ParseDocumentNode reads one YAML document already parsed (an item of a
+// KRM resource stream), without encoding and parsing it again. index is
+// the item's position, for messages.
+func ParseDocumentNode(file string, index int, node *yaml.Node) ([]Document, error) {
+	if node.Kind != yaml.DocumentNode {
+		node = &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{node}}
+	}
+	return documentsFromNode(Source{File: file, Index: index, Item: -1}, node)
+}
+
+func documentsFromNode(src Source, node *yaml.Node) ([]Document, error) {
+	budget := maxNodes
+	value, err := nodeValue(node, "", &budget)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", src, err)
+	}
+	if value == nil {
+		return nil, nil
+	}
+	obj, ok := value.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: expected a YAML mapping (an object), found %s", src, typeName(value))
+	}
+	root := node.Content[0]
+	if obj["kind"] == "List" {
+		return listItems(src, obj, listItemNodes(root))
+	}
+	doc, err := newDocument(src, obj)
+	if err != nil {
+		return nil, err
+	}
+	doc.Node = root
+	return []Document{doc}, nil
 }
 
 // listItemNodes returns the nodes of a List's items, index-aligned with

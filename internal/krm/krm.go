@@ -7,6 +7,7 @@ package krm
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/stsrender/stsrender/render"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // ApplyFunc creates or repairs the AWS side of a model (spec.apply: true).
@@ -49,21 +51,65 @@ func readInput(r io.Reader, limit int64) ([]byte, error) {
 // downstream (kustomize, an Argo CD plugin with prune) can mistake half an
 // answer for one.
 func Run(ctx context.Context, input []byte, out, log io.Writer, apply ApplyFunc) error {
-	tuneGC()
+	tuneGC(len(input))
 	explain, _ := strconv.ParseBool(os.Getenv("STSRENDER_EXPLAIN"))
-	p := &fn.Processor{
-		Context:    ctx,
-		Fetch:      fn.ImageFetcher(log),
-		Apply:      apply,
-		Log:        log,
-		Explain:    explain,
-		Root:       os.Getenv(fsguard.DefaultRootEnv),
-		AllowApply: fn.AllowedAccounts(os.Getenv(fn.AllowApplyEnv)),
-	}
-	var result bytes.Buffer
-	if err := framework.Execute(p, &kio.ByteReadWriter{Reader: bytes.NewReader(input), Writer: &result, KeepReaderAnnotations: true}); err != nil {
+	limits, err := fn.StreamLimitsFromEnv(os.Getenv)
+	if err != nil {
 		return err
 	}
-	_, err := out.Write(result.Bytes())
+	p := &fn.Processor{
+		StreamLimits: limits,
+		Context:      ctx,
+		Fetch:        fn.ImageFetcher(log),
+		Apply:        apply,
+		Log:          log,
+		Explain:      explain,
+		Root:         os.Getenv(fsguard.DefaultRootEnv),
+		AllowApply:   fn.AllowedAccounts(os.Getenv(fn.AllowApplyEnv)),
+	}
+	var result bytes.Buffer
+	if err := execute(p, input, &result); err != nil {
+		return err
+	}
+	_, err = out.Write(result.Bytes())
 	return err
+}
+
+// execute is kyaml's framework.Execute with the output written item by
+// item (writeResourceList): the same steps, in the same order.
+func execute(p framework.ResourceListProcessor, input []byte, out io.Writer) error {
+	if len(bytes.TrimSpace(input)) == 0 {
+		return errors.New("empty input: expected a ResourceList on standard input, as kustomize and kpt send it")
+	}
+	source := &kio.ByteReadWriter{Reader: bytes.NewReader(input), KeepReaderAnnotations: true}
+	items, err := source.Read()
+	if err != nil {
+		return fmt.Errorf("failed to read ResourceList input: %w", err)
+	}
+	rl := framework.ResourceList{Items: items, FunctionConfig: source.FunctionConfig}
+	annotations, err := kio.PreprocessResourcesForInternalAnnotationMigration(rl.Items)
+	if err != nil {
+		return err
+	}
+	if err := p.Process(&rl); err != nil {
+		return err
+	}
+	if err := kio.ReconcileInternalAnnotations(rl.Items, annotations); err != nil {
+		return err
+	}
+	var results *yaml.RNode
+	if len(rl.Results) > 0 {
+		data, err := yaml.Marshal(rl.Results)
+		if err != nil {
+			return err
+		}
+		if results, err = yaml.Parse(string(data)); err != nil {
+			return err
+		}
+	}
+	apiVersion, kind := source.WrappingAPIVersion, source.WrappingKind
+	if kind == "" {
+		apiVersion, kind = kio.ResourceListAPIVersion, kio.ResourceListKind
+	}
+	return writeResourceList(out, apiVersion, kind, rl.Items, rl.FunctionConfig, results)
 }

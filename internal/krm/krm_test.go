@@ -26,3 +26,10 @@ func TestRunWritesNothingOnFailure(t *testing.T) {
 	assert.Contains(t, err.Error(), "spec.bogus")
 	assert.Empty(t, out.String())
 }
+
+func TestRunSaysEmptyInput(t *testing.T) {
+	var out, log bytes.Buffer
+	err := Run(t.Context(), []byte(" \n"), &out, &log, nil)
+	assert.EqualError(t, err, "empty input: expected a ResourceList on standard input, as kustomize and kpt send it")
+	assert.Empty(t, out.String())
+}
