@@ -79,7 +79,7 @@ func (c *Client) Fetch(ctx context.Context, ref string) (*Payload, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open docker archive: %w", err)
 		}
-		return c.readPayload(img)
+		return c.readPayload(img, nil)
 	default:
 		if err := notALocalPath(ref); err != nil {
 			return nil, err
@@ -142,8 +142,8 @@ func (c *Client) store(digest string, p *Payload) error {
 	return nil
 }
 
-func (c *Client) readPayload(img v1.Image) (*Payload, error) {
-	p, err := readPayload(img, c.Strict, c.limits(), c.Progress)
+func (c *Client) readPayload(img v1.Image, open blobOpener) (*Payload, error) {
+	p, err := readPayload(img, open, c.Strict, c.limits(), c.Progress)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,11 @@ func (c *Client) fetchLayout(dir string) (*Payload, error) {
 	if info, err := os.Stat(filepath.Join(dir, "index.json")); err == nil && info.Size() > limit {
 		return nil, fmt.Errorf("OCI layout %s: %w", dir, &LimitError{What: "index.json", Limit: limit})
 	}
-	index, err := layout.ImageIndexFromPath(dir)
+	path, err := layout.FromPath(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open OCI layout %s: %w", dir, err)
+	}
+	index, err := path.ImageIndex()
 	if err != nil {
 		return nil, fmt.Errorf("open OCI layout %s: %w", dir, err)
 	}
@@ -173,7 +177,7 @@ func (c *Client) fetchLayout(dir string) (*Payload, error) {
 	if p := c.cached(digest.String()); p != nil {
 		return p, nil
 	}
-	p, err := c.readPayload(img)
+	p, err := c.readPayload(img, func(d v1.Descriptor) (io.ReadCloser, error) { return path.Blob(d.Digest) })
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +262,7 @@ func (c *Client) fetchRemote(ctx context.Context, ref string) (*Payload, error) 
 		if c.Offline {
 			return nil, fmt.Errorf("%s is not in the release cache; run without --offline to pull it", ref)
 		}
-		return c.pullDigest(digestRef, nameOpts, opts)
+		return c.pullDigest(ctx, digestRef, nameOpts, opts)
 	}
 	if c.Offline {
 		return nil, fmt.Errorf("%s is a tag: only the registry can resolve it, so --offline needs a digest reference (…@sha256:…)", ref)
@@ -272,10 +276,17 @@ func (c *Client) fetchRemote(ctx context.Context, ref string) (*Payload, error) 
 	if p := c.cached(digestRef.DigestStr()); p != nil {
 		return p, nil
 	}
-	return c.pullDigest(digestRef, nameOpts, opts)
+	return c.pullDigest(ctx, digestRef, nameOpts, opts)
 }
 
-func (c *Client) pullDigest(ref name.Digest, nameOpts []name.Option, opts []remote.Option) (*Payload, error) {
+func (c *Client) pullDigest(ctx context.Context, ref name.Digest, nameOpts []name.Option, opts []remote.Option) (*Payload, error) {
+	// One puller for the manifest and every blob: it authenticates once
+	// per repository, and opens blobs by digest without asking the image.
+	puller, err := remote.NewPuller(opts...)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, remote.Reuse(puller))
 	var errs []error
 	for _, candidate := range c.candidates(ref, nameOpts) {
 		desc, err := remote.Get(candidate, opts...)
@@ -290,7 +301,14 @@ func (c *Client) pullDigest(ref name.Digest, nameOpts []name.Option, opts []remo
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", candidate, err)
 		}
-		p, err := c.readPayload(img)
+		repo := candidate.Context()
+		p, err := c.readPayload(img, func(d v1.Descriptor) (io.ReadCloser, error) {
+			layer, err := puller.Layer(ctx, repo.Digest(d.Digest.String()))
+			if err != nil {
+				return nil, err
+			}
+			return layer.Compressed()
+		})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", candidate, err)
 		}

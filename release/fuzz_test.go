@@ -3,6 +3,7 @@ package release
 import (
 	"bytes"
 	"compress/gzip"
+	"io"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -39,7 +40,8 @@ func FuzzLayerReader(f *testing.F) {
 		layer := static.NewLayer(blob, types.DockerLayer)
 		digest, _ := layer.Digest()
 		r := &layerReader{limits: limits, hidden: map[string]bool{}, files: map[string][]byte{}}
-		_, _, _ = r.read(layer, v1.Descriptor{Digest: digest, Size: int64(len(blob)), MediaType: types.DockerLayer})
+		open := func(v1.Descriptor) (io.ReadCloser, error) { return layer.Compressed() }
+		_, _, _ = r.read(open, v1.Descriptor{Digest: digest, Size: int64(len(blob)), MediaType: types.DockerLayer})
 		var kept int64
 		for name, data := range r.files {
 			if int64(len(data)) > limits.FileBytes {

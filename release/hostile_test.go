@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -145,28 +146,64 @@ func TestHostileOversizeIndexJSON(t *testing.T) {
 	assert.ErrorContains(t, err, "index.json exceeds 1.0 MiB")
 }
 
-// layersOnce fails the test when a layer is looked up by digest: each such
-// lookup scans the manifest, quadratic in the number of layers.
-type layersOnce struct {
+// manifestOnce counts how often the image's manifest is parsed and fails
+// the test when a layer is asked of the image: go-containerregistry parses
+// the whole manifest again for each, quadratic in the number of layers.
+type manifestOnce struct {
 	v1.Image
-	t *testing.T
+	t      *testing.T
+	parsed *int
 }
 
-func (l layersOnce) LayerByDigest(v1.Hash) (v1.Layer, error) {
-	l.t.Fatal("layers are read once with Layers(), never looked up one by one")
+func (m manifestOnce) Manifest() (*v1.Manifest, error) {
+	*m.parsed++
+	return m.Image.Manifest()
+}
+
+func (m manifestOnce) Layers() ([]v1.Layer, error) {
+	m.t.Fatal("the image's Layers() is never asked for: each layer in it parses the manifest")
 	return nil, nil
 }
 
-func TestHostileManyLayersAreReadInOnePass(t *testing.T) {
+func (m manifestOnce) LayerByDigest(v1.Hash) (v1.Layer, error) {
+	m.t.Fatal("layers are opened by descriptor, never looked up in the image")
+	return nil, nil
+}
+
+// TestHostileManyLayersCostLinearTime: 300 tiny layers above the payload
+// are read with one manifest parse and one blob opening each.
+func TestHostileManyLayersCostLinearTime(t *testing.T) {
 	layers := make([][]releasetest.Entry, 300)
 	layers[0] = []releasetest.Entry{realRequest}
 	for i := 1; i < len(layers); i++ {
 		layers[i] = []releasetest.Entry{{Name: fmt.Sprintf("usr/share/f%d", i), Data: []byte("x")}}
 	}
-	img := layersOnce{Image: imageOf(t, layers...), t: t}
-	p, err := readPayload(img, false, DefaultLimits(), nil)
+	inner := imageOf(t, layers...)
+	ls, err := inner.Layers()
+	require.NoError(t, err)
+	blobs := map[v1.Hash]v1.Layer{}
+	for _, l := range ls {
+		d, err := l.Digest()
+		require.NoError(t, err)
+		blobs[d] = l
+	}
+	opened := 0
+	open := func(d v1.Descriptor) (io.ReadCloser, error) {
+		opened++
+		return blobs[d.Digest].Compressed()
+	}
+	parsed := 0
+	p, err := readPayload(manifestOnce{Image: inner, t: t, parsed: &parsed}, open, false, DefaultLimits(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, 0, p.PayloadLayer)
+	assert.Equal(t, 1, parsed, "the manifest is parsed once")
+	assert.Equal(t, 300, opened, "each layer is opened once")
+
+	_, err = readPayload(inner, open, false, Limits{Layers: 299, LayerBytes: 1 << 20, FileBytes: 1 << 20, KeptBytes: 1 << 20}, nil)
+	var count *CountLimitError
+	require.ErrorAs(t, err, &count)
+	assert.Contains(t, err.Error(), "300 layers, over the limit of 299")
+	assert.Contains(t, err.Error(), EnvMaxLayers)
 }
 
 func TestHostileOversizeManifestFromRegistry(t *testing.T) {

@@ -25,6 +25,8 @@ type Limits struct {
 	ManifestBytes int64
 	// IndexDepth bounds how deep image indexes may nest.
 	IndexDepth int
+	// Layers bounds the layers of one image.
+	Layers int
 }
 
 // Timeouts bound each network step with a registry.
@@ -51,6 +53,7 @@ func DefaultLimits() Limits {
 		KeptBytes:     64 << 20,
 		ManifestBytes: fsguard.MaxLayoutIndexBytes,
 		IndexDepth:    4,
+		Layers:        1000,
 	}
 }
 
@@ -76,6 +79,7 @@ const (
 	EnvConnectTimeout  = "STSRENDER_REGISTRY_CONNECT_TIMEOUT"
 	EnvResponseTimeout = "STSRENDER_REGISTRY_RESPONSE_TIMEOUT"
 	EnvStallTimeout    = "STSRENDER_REGISTRY_STALL_TIMEOUT"
+	EnvMaxLayers       = "STSRENDER_MAX_LAYERS"
 	// EnvInsecureRegistries lists registries (host or host:port, comma
 	// separated) that may receive credentials over plain HTTP.
 	EnvInsecureRegistries = "STSRENDER_INSECURE_REGISTRIES"
@@ -96,6 +100,13 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 			}
 			*v.dst = n
 		}
+	}
+	if raw := getenv(EnvMaxLayers); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n <= 0 {
+			return Settings{}, fmt.Errorf("%s: %q is not a positive whole number", EnvMaxLayers, raw)
+		}
+		s.Limits.Layers = n
 	}
 	durations := []struct {
 		env string
@@ -146,6 +157,7 @@ func (c *Client) limits() Limits {
 		KeptBytes:     orDefault(l.KeptBytes, d.KeptBytes),
 		ManifestBytes: orDefault(l.ManifestBytes, d.ManifestBytes),
 		IndexDepth:    orDefault(l.IndexDepth, d.IndexDepth),
+		Layers:        orDefault(l.Layers, d.Layers),
 	}
 }
 
@@ -171,6 +183,17 @@ type LimitError struct {
 	What  string // "layer sha256:… entry release-manifests/x.yaml", …
 	Limit int64
 	Env   string // the variable that raises it, if any
+}
+
+// CountLimitError reports a count over its limit.
+type CountLimitError struct {
+	What  string
+	Limit int
+	Env   string
+}
+
+func (e *CountLimitError) Error() string {
+	return fmt.Sprintf("%s, over the limit of %d (a real release has a few dozen at most; if this image is genuine, the operator may raise %s)", e.What, e.Limit, e.Env)
 }
 
 func (e *LimitError) Error() string {

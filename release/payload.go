@@ -61,7 +61,7 @@ var keepMarkers = [][]byte{[]byte("CredentialsRequest"), []byte("FeatureGate")}
 // release-manifests/, so the base layers below are never downloaded. strict
 // reads every layer as oc does: higher layers win and whiteouts hide lower
 // files.
-func readPayload(img v1.Image, strict bool, limits Limits, progress progressFunc) (*Payload, error) {
+func readPayload(img v1.Image, open blobOpener, strict bool, limits Limits, progress progressFunc) (*Payload, error) {
 	digest, err := img.Digest()
 	if err != nil {
 		return nil, fmt.Errorf("read image digest: %w", err)
@@ -70,14 +70,13 @@ func readPayload(img v1.Image, strict bool, limits Limits, progress progressFunc
 	if err != nil {
 		return nil, fmt.Errorf("read image manifest: %w", err)
 	}
-	// One lookup for all layers: looking each up by digest is a scan of the
-	// manifest per layer, quadratic in a hostile image with thousands.
-	layers, err := img.Layers()
-	if err != nil {
-		return nil, fmt.Errorf("read image layers: %w", err)
+	if len(manifest.Layers) > limits.Layers {
+		return nil, &CountLimitError{What: fmt.Sprintf("image %s: %d layers", digest, len(manifest.Layers)), Limit: limits.Layers, Env: EnvMaxLayers}
 	}
-	if len(layers) != len(manifest.Layers) {
-		return nil, fmt.Errorf("image %s: manifest lists %d layers, image has %d", digest, len(manifest.Layers), len(layers))
+	if open == nil {
+		if open, err = layerOpener(img); err != nil {
+			return nil, fmt.Errorf("read image layers: %w", err)
+		}
 	}
 	p := &Payload{Digest: digest.String(), PayloadLayer: -1, Files: map[string][]byte{}}
 	for _, l := range manifest.Layers {
@@ -86,7 +85,7 @@ func readPayload(img v1.Image, strict bool, limits Limits, progress progressFunc
 	r := &layerReader{limits: limits, progress: progress, hidden: map[string]bool{}, files: p.Files}
 	for i := len(manifest.Layers) - 1; i >= 0; i-- {
 		desc := manifest.Layers[i]
-		found, opaque, err := r.read(layers[i], desc)
+		found, opaque, err := r.read(open, desc)
 		if err != nil {
 			return nil, fmt.Errorf("layer %d (%s): %w", i, desc.Digest, err)
 		}
@@ -109,6 +108,37 @@ func readPayload(img v1.Image, strict bool, limits Limits, progress progressFunc
 	return p, nil
 }
 
+// blobOpener opens a layer's compressed blob by its descriptor, without
+// asking the image about the layer: go-containerregistry's OCI layout and
+// remote images parse their whole manifest again for every layer they
+// open (LayerByDigest, a remote layer's Compressed), which is quadratic in
+// the layer count of a hostile image (5,000 tiny layers took minutes).
+type blobOpener func(v1.Descriptor) (io.ReadCloser, error)
+
+// layerOpener is the opener for images without a direct blob store (a
+// docker archive): every layer looked up once, by digest in a map.
+func layerOpener(img v1.Image) (blobOpener, error) {
+	layers, err := img.Layers()
+	if err != nil {
+		return nil, err
+	}
+	byDigest := make(map[v1.Hash]v1.Layer, len(layers))
+	for _, l := range layers {
+		d, err := l.Digest()
+		if err != nil {
+			return nil, err
+		}
+		byDigest[d] = l
+	}
+	return func(desc v1.Descriptor) (io.ReadCloser, error) {
+		l, ok := byDigest[desc.Digest]
+		if !ok {
+			return nil, fmt.Errorf("the image has no layer %s", desc.Digest)
+		}
+		return l.Compressed()
+	}, nil
+}
+
 // layerReader keeps the payload files of the layers it reads, within the
 // limits, tracking which names higher layers already decided.
 type layerReader struct {
@@ -122,11 +152,11 @@ type layerReader struct {
 // read verifies one layer blob against its digest and only then reads its
 // tar entries, streaming: an entry that is not kept is skipped without being
 // buffered, so memory stays near the kept bytes whatever the layer holds.
-func (r *layerReader) read(layer v1.Layer, desc v1.Descriptor) (found, opaque bool, err error) {
+func (r *layerReader) read(open blobOpener, desc v1.Descriptor) (found, opaque bool, err error) {
 	if desc.Size < 0 || desc.Size > r.limits.LayerBytes {
 		return false, false, &LimitError{What: fmt.Sprintf("compressed layer size %d", desc.Size), Limit: r.limits.LayerBytes, Env: EnvMaxLayerSize}
 	}
-	blob, err := verifiedBlob(layer, desc, r.progress)
+	blob, err := verifiedBlob(open, desc, r.progress)
 	if err != nil {
 		return false, false, err
 	}
@@ -291,11 +321,11 @@ var errLayerTooLarge = errors.New("uncompressed layer too large")
 // hashing every byte, and fails unless the whole blob matches its digest.
 // Nothing in the blob is looked at before that, and no more than the
 // declared size (plus one byte, to detect a longer blob) is ever written.
-func verifiedBlob(layer v1.Layer, desc v1.Descriptor, progress progressFunc) (*os.File, error) {
+func verifiedBlob(open blobOpener, desc v1.Descriptor, progress progressFunc) (*os.File, error) {
 	if desc.Digest.Algorithm != "sha256" {
 		return nil, fmt.Errorf("unsupported digest algorithm %q", desc.Digest.Algorithm)
 	}
-	rc, err := layer.Compressed()
+	rc, err := open(desc)
 	if err != nil {
 		return nil, fmt.Errorf("download: %w", err)
 	}
