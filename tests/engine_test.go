@@ -284,3 +284,35 @@ func TestContainerFunctionWithPodman(t *testing.T) {
 	assert.Empty(t, res.stdout)
 	assert.Contains(t, res.stderr, `stsrender: render: spec.aws.region: "nowhere" is not an AWS region name`)
 }
+
+// TestContainerAnnotationCannotMountOrSetEnv: in container mode the
+// annotation's mounts and envs are Git content too. A config that mounts a
+// host directory into the container and names a file in it, or raises the
+// root, is refused by the function inside the container.
+func TestContainerAnnotationCannotMountOrSetEnv(t *testing.T) {
+	e := podman(t)
+	outside := t.TempDir()
+	pub, err := os.ReadFile(filepath.Join(e2e.root, "examples", "quickstart", "sa-signer.pub"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(outside, "tenant.pub"), pub, 0o644))
+	for _, c := range []struct{ reason, annotation, want string }{
+		// kustomize refuses an absolute src, not a symlink in Git that leads out.
+		{"a host directory mounted through a symlink", "        mounts:\n        - {type: bind, src: ./tenant, dst: /host}\n", "container.mounts /host: a mount in the annotation"},
+		{"the root widened by the annotation", "        envs: [STSRENDER_ROOT=/]\n", "container.envs sets STSRENDER_ROOT"},
+	} {
+		t.Run(c.reason, func(t *testing.T) {
+			dir, _ := containerExample(t)
+			require.NoError(t, os.Symlink(outside, filepath.Join(dir, "tenant")))
+			cfg := filepath.Join(dir, "sts-credentials.yaml")
+			data, err := os.ReadFile(cfg)
+			require.NoError(t, err)
+			s := strings.Replace(string(data), "        network: true\n", "        network: true\n"+c.annotation, 1)
+			require.NoError(t, os.WriteFile(cfg, []byte(s), 0o644))
+			args := append(append([]string{"build", "--enable-alpha-plugins", "--network"}, containerTestFlags...), ".")
+			res := runIn(t, dir, e.Env, e2e.kustomize, args...)
+			require.NotEqual(t, 0, res.code, res.stdout)
+			assert.Empty(t, res.stdout)
+			assert.Contains(t, res.stderr, c.want)
+		})
+	}
+}

@@ -106,7 +106,9 @@ type ReleaseSpec struct {
 	// PullSecretFile is a docker config JSON (the OpenShift pull secret);
 	// default $REGISTRY_AUTH_FILE, then the podman and docker locations.
 	PullSecretFile string `json:"pullSecretFile,omitempty"`
-	// Insecure allows plain HTTP to the registry (local mirrors and tests).
+	// Insecure allows plain HTTP to the registry (local mirrors and tests),
+	// anonymously: credentials go over plain HTTP only to registries the
+	// operator lists in STSRENDER_INSECURE_REGISTRIES.
 	Insecure bool `json:"insecure,omitempty"`
 	// Platform picks the image of a multi-arch release, such as linux/arm64;
 	// default linux/amd64.
