@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/pem"
 	"fmt"
 	"strings"
 
@@ -60,29 +59,6 @@ func KeyID(pub *rsa.PublicKey) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(sum[:]), nil
 }
 
-// ParsePublicKey decodes a PKIX "PUBLIC KEY" PEM block holding an RSA key.
-func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
-	block, _ := pem.Decode(data)
-	if block == nil {
-		return nil, fmt.Errorf("no PEM block found; expected a PKIX \"PUBLIC KEY\" PEM (the serviceaccount-signer.public file)")
-	}
-	if block.Type != "PUBLIC KEY" {
-		return nil, fmt.Errorf("PEM block is %q; expected \"PUBLIC KEY\" (PKIX). Never pass the private key: only its public half is published", block.Type)
-	}
-	key, err := x509.ParsePKIXPublicKey(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("parse PKIX public key: %w", err)
-	}
-	rsaKey, ok := key.(*rsa.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("public key is %T; kube-apiserver service-account signing needs an RSA key (RS256)", key)
-	}
-	if rsaKey.N.BitLen() < 2048 {
-		return nil, fmt.Errorf("RSA key has %d bits; use at least 2048 (stsrender create-key-pair makes 4096)", rsaKey.N.BitLen())
-	}
-	return rsaKey, nil
-}
-
 func buildJWKS(keys []PublicKey) (JWKS, error) {
 	if len(keys) == 0 {
 		return JWKS{}, fmt.Errorf("spec.oidc.publicKeyFile: a public key is required to publish keys.json")
@@ -90,19 +66,25 @@ func buildJWKS(keys []PublicKey) (JWKS, error) {
 	set := JWKS{Keys: make([]jose.JSONWebKey, 0, len(keys))}
 	seen := map[string]string{}
 	for _, k := range keys {
-		pub, err := ParsePublicKey(k.PEM)
+		pubs, err := ParsePublicKeys(k.PEM)
 		if err != nil {
 			return JWKS{}, fmt.Errorf("%s: %w", k.Source, err)
 		}
-		kid, err := KeyID(pub)
-		if err != nil {
-			return JWKS{}, fmt.Errorf("%s: %w", k.Source, err)
+		for i, pub := range pubs {
+			kid, err := KeyID(pub)
+			if err != nil {
+				return JWKS{}, fmt.Errorf("%s: %w", k.Source, err)
+			}
+			source := k.Source
+			if len(pubs) > 1 {
+				source = fmt.Sprintf("%s (key %d of %d)", k.Source, i+1, len(pubs))
+			}
+			if first, dup := seen[kid]; dup {
+				return JWKS{}, fmt.Errorf("%s: the same public key is already published from %s", source, first)
+			}
+			seen[kid] = source
+			set.Keys = append(set.Keys, jose.JSONWebKey{Key: pub, KeyID: kid, Algorithm: string(jose.RS256), Use: "sig"})
 		}
-		if first, dup := seen[kid]; dup {
-			return JWKS{}, fmt.Errorf("%s: the same public key is already published from %s", k.Source, first)
-		}
-		seen[kid] = k.Source
-		set.Keys = append(set.Keys, jose.JSONWebKey{Key: pub, KeyID: kid, Algorithm: string(jose.RS256), Use: "sig"})
 	}
 	return set, nil
 }

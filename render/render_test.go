@@ -373,14 +373,14 @@ func TestRenderValidation(t *testing.T) {
 			params: func(p *render.Params) {
 				p.PublicKeys = []render.PublicKey{{Source: "primary.key", PEM: readKey(t, "primary.key")}}
 			},
-			wantErr: `primary.key: PEM block is "RSA PRIVATE KEY"; expected "PUBLIC KEY"`,
+			wantErr: `primary.key: PEM block 1 ("RSA PRIVATE KEY"): this is a private key: only its public half is published`,
 		},
 		"non-RSA key": {
 			reason: "service-account tokens are RS256",
 			params: func(p *render.Params) {
 				p.PublicKeys = []render.PublicKey{{Source: "ec.pub", PEM: readKey(t, "ec.pub")}}
 			},
-			wantErr: "ec.pub: public key is *ecdsa.PublicKey",
+			wantErr: "ec.pub: PEM block 1 (\"PUBLIC KEY\"): an ECDSA key: AWS STS verifies RS256 signatures only",
 		},
 		"duplicate key": {
 			reason: "publishing a key twice is a configuration mistake",

@@ -194,7 +194,7 @@ func TestRenderErrors(t *testing.T) {
 			"nope.pub: no such file or directory"},
 		"private key": {"never publish the private key",
 			func(c string) string { return strings.Replace(c, "primary.pub", "primary.key", 1) }, nil,
-			`PEM block is "RSA PRIVATE KEY"; expected "PUBLIC KEY"`},
+			`PEM block 1 ("RSA PRIVATE KEY"): this is a private key`},
 		"no source": {"requests must come from somewhere",
 			func(c string) string { return strings.Replace(c, "    manifestsDir: @REQUESTS@\n", "", 1) }, nil,
 			"spec.release: set image"},
