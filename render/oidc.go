@@ -104,4 +104,3 @@ func issuerFor(p Params, partition Partition, bucket string) (Issuer, error) {
 	}
 	return Issuer{URL: raw, HostPath: strings.TrimPrefix(raw, "https://")}, nil
 }
-

@@ -251,8 +251,10 @@ func TestRenderValidation(t *testing.T) {
 			wantErr: `spec.aws.region: "US East" is not an AWS region name`,
 		},
 		"tag claiming another cluster": {
-			reason:  "another cluster's delete and --prune would take resources tagged as its own",
-			params:  func(p *render.Params) { p.Tags = map[string]string{"openshift.io/cloud-credential-operator/other": "owned"} },
+			reason: "another cluster's delete and --prune would take resources tagged as its own",
+			params: func(p *render.Params) {
+				p.Tags = map[string]string{"openshift.io/cloud-credential-operator/other": "owned"}
+			},
 			wantErr: `spec.aws.tags: "openshift.io/cloud-credential-operator/other" is an ownership tag`,
 		},
 		"tag colliding with the ownership tag": {
@@ -266,8 +268,10 @@ func TestRenderValidation(t *testing.T) {
 			wantErr: `spec.aws.tags: "name" is set by stsrender to the cluster name`,
 		},
 		"tag in stsrender's records": {
-			reason:  "stsrender.dev/attached-policies records what apply attached",
-			params:  func(p *render.Params) { p.Tags = map[string]string{render.AttachedPoliciesTag: "arn:aws:iam::aws:policy/AdministratorAccess"} },
+			reason: "stsrender.dev/attached-policies records what apply attached",
+			params: func(p *render.Params) {
+				p.Tags = map[string]string{render.AttachedPoliciesTag: "arn:aws:iam::aws:policy/AdministratorAccess"}
+			},
 			wantErr: `is under stsrender.dev/, where stsrender keeps its own records`,
 		},
 		"issuer scheme": {
