@@ -57,7 +57,13 @@ func (p *Planner) run(ctx context.Context, c *Change) error {
 	if len(c.steps) == 0 {
 		return nil
 	}
-	if c.Orphan && !p.Prune {
+	switch {
+	case c.Orphan && c.Filtered:
+		if p.Log != nil {
+			fmt.Fprintf(p.Log, "left orphan %s %s (%s)\n", c.Kind, c.Name, c.Reason)
+		}
+		return nil
+	case c.Orphan && !p.Prune:
 		if p.Log != nil {
 			fmt.Fprintf(p.Log, "left orphan %s %s (%s); apply --prune deletes it\n", c.Kind, c.Name, c.Reason)
 		}

@@ -55,7 +55,8 @@ func TestOrphansArePlannedAndPrunedOnRequest(t *testing.T) {
 			assert.Equal(t, gone, orphans[0].Name)
 			var text strings.Builder
 			plan.WriteText(&text)
-			assert.Contains(t, text.String(), "- iam-role                 "+gone+": delete (orphan: disabled capabilities: Ingress)")
+			assert.Contains(t, text.String(), "- iam-role                 "+gone+": delete (orphan: its CredentialsRequest is in the release, dropped for this cluster (disabled capabilities: Ingress); apply --prune leaves it")
+			assert.True(t, orphans[0].Filtered)
 
 			// Without --prune the orphan is reported and left: no mutating call.
 			px.reset()
@@ -65,7 +66,20 @@ func TestOrphansArePlannedAndPrunedOnRequest(t *testing.T) {
 			_, err = p.Clients.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(gone)})
 			require.NoError(t, err, "left")
 
+			// Nor with --prune: the release still has its request, and a
+			// wrong filter must not cost the cluster a role.
 			p.Prune = true
+			px.reset()
+			require.NoError(t, p.Apply(ctx, plan))
+			_, mutating = px.counts()
+			assert.Empty(t, mutating)
+			_, err = p.Clients.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(gone)})
+			require.NoError(t, err, "a filtered orphan is never pruned")
+
+			// An orphan of the release itself is pruned.
+			p.Model = narrowed(m, "")
+			plan, err = p.Plan(ctx)
+			require.NoError(t, err)
 			require.NoError(t, p.Apply(ctx, plan))
 			_, err = p.Clients.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(gone)})
 			assert.True(t, isNotFound(err), "pruned: %v", err)

@@ -55,6 +55,10 @@ type Change struct {
 	// Orphan marks an owned role the render no longer has; apply deletes
 	// it only with Planner.Prune.
 	Orphan bool `json:"orphan,omitempty"`
+	// Filtered marks an orphan whose CredentialsRequest the release still
+	// has and the cluster's filters dropped: a filter that is wrong would
+	// otherwise cost the cluster a role, so Prune leaves it.
+	Filtered bool `json:"filtered,omitempty"`
 	// Loosens says how the trust-policy update would let more principals
 	// assume the role than the policy in AWS does (see trustLoosening).
 	// Apply refuses it unless Planner.AllowLoosening.

@@ -63,14 +63,16 @@ func (p *Planner) planOrphans(ctx context.Context, reader roleReader) ([]*Change
 	var out []*Change
 	for _, name := range owned {
 		reason := p.Model.Dropped[name]
+		filtered := reason != ""
 		switch {
-		case reason != "":
+		case filtered:
+			reason = "its CredentialsRequest is in the release, dropped for this cluster (" + reason + "); apply --prune leaves it: if the filter is right, delete the role by hand"
 		case p.Model.HostedControlPlane:
 			reason = "no longer rendered: not an operator role of this config (was spec.rosa.operatorRolePrefix changed?)"
 		default:
 			reason = "no longer rendered: its CredentialsRequest is not in this release"
 		}
-		out = append(out, &Change{Kind: KindRole, Name: name, Action: Delete, Orphan: true,
+		out = append(out, &Change{Kind: KindRole, Name: name, Action: Delete, Orphan: true, Filtered: filtered,
 			Reason: "orphan: " + reason, steps: []step{p.deleteRole(name)}})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })

@@ -193,8 +193,14 @@ func (d *Doctor) checkSecret(r *Report, in Inputs) {
 	default:
 		r.pass("secret.role-arn", "%s names %s", s.Source, s.RoleARN)
 	}
-	if s.WebIdentityTokenFile != render.TokenPath {
-		r.fail("secret.token-file", "the SDK finds no token: WebIdentityErr / no such file", "web_identity_token_file must be "+render.TokenPath+", where OpenShift projects the token", "%s: web_identity_token_file is %q", s.Source, s.WebIdentityTokenFile)
+	want := render.TokenPath
+	if in.Model != nil {
+		if i := slices.IndexFunc(in.Model.Roles, func(r render.Role) bool { return r.ARN == s.RoleARN }); i >= 0 {
+			want = in.Model.Roles[i].Request.TokenFile()
+		}
+	}
+	if s.WebIdentityTokenFile != want {
+		r.fail("secret.token-file", "the SDK finds no token: WebIdentityErr / no such file", "web_identity_token_file must be "+want+", where the token is mounted (spec.cloudTokenPath of the request, else where OpenShift projects it)", "%s: web_identity_token_file is %q", s.Source, s.WebIdentityTokenFile)
 	} else {
 		r.pass("secret.token-file", "%s", s.WebIdentityTokenFile)
 	}

@@ -65,6 +65,9 @@ func Build(ctx context.Context, cfg *Config, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("spec.release.upgradeTo: %w", err)
 		}
 	}
+	if len(requests) == 0 && !cfg.Spec.Release.AllowNoRequests {
+		return nil, fmt.Errorf("select CredentialsRequests: no AWS CredentialsRequest was selected (%s). A wrong directory or image, or filters that drop everything, look like this: check the source and --explain; set spec.release.allowNoRequests: true if none is expected", selection.Summary())
+	}
 	model, err := render.Render(params, requests)
 	if err != nil {
 		return nil, fmt.Errorf("render: %w", err)
@@ -214,6 +217,7 @@ func isManifestsDir(source string) bool {
 
 func selectRequests(m *release.Manifests, stream []render.Document, in release.Inclusion) (*release.Selection, error) {
 	docs := append(append([]render.Document(nil), m.Documents...), stream...)
+	in.GatesDecided = m.GatesDecided
 	return release.Select(docs, m.Version, in)
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/stsrender/stsrender/internal/fsguard"
+	"github.com/stsrender/stsrender/release"
 	"github.com/stsrender/stsrender/render"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -145,8 +146,29 @@ func (p *Processor) process(rl *framework.ResourceList) error {
 			fmt.Fprintf(p.Log, "stsrender: %s\n", d)
 		}
 	}
+	rl.Results = append(rl.Results, summaryResults(result)...)
+	if p.Log != nil && len(result.Selection.UnevaluatedGates) > 0 {
+		fmt.Fprintf(p.Log, "stsrender: %s\n", result.Selection.Summary())
+	}
 	rl.Items = append(passThrough, generated...)
 	return nil
+}
+
+// summaryResults are the info results saying what the render selected and
+// dropped, for the release and an upgrade target (kpt shows them;
+// kustomize does not, so a gate left unevaluated is also said on stderr).
+func summaryResults(result *Result) []*framework.Result {
+	var out []*framework.Result
+	for _, sel := range []struct {
+		label     string
+		selection *release.Selection
+	}{{"release", result.Selection}, {"upgrade target", result.Target}} {
+		if sel.selection == nil || len(sel.selection.Decisions) == 0 && len(sel.selection.Requests) == 0 {
+			continue
+		}
+		out = append(out, &framework.Result{Message: sel.label + ": " + sel.selection.Summary(), Severity: framework.Info})
+	}
+	return out
 }
 
 // splitItems drops the function's own config (kustomize hands it to a

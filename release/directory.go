@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -22,6 +23,13 @@ type Manifests struct {
 	Files map[string][]byte
 	// Version is nil when the source has no release-metadata.
 	Version *Version
+	// GatesDecided is set for a directory its extractor wrote without the
+	// release's FeatureGate manifests (oc adm release extract
+	// --credentials-requests writes requests only, after applying the
+	// cluster's feature set): the feature-gate annotations were decided
+	// then and cannot be evaluated now. A directory stsrender extract wrote
+	// carries the FeatureGates in ContextDir and is evaluated exactly.
+	GatesDecided bool
 }
 
 // IsManifestFile reports whether a payload or directory entry is read as
@@ -47,6 +55,7 @@ const ContextDir = ".stsrender"
 // size, inside the root when it confines.
 func ReadDirectory(root fsguard.Root, dir, label string) (*Manifests, error) {
 	files := map[string][]byte{}
+	extractedByStsrender := false
 	for _, sub := range []string{"", ContextDir} {
 		entries, err := os.ReadDir(filepath.Join(dir, sub))
 		if err != nil {
@@ -55,6 +64,7 @@ func ReadDirectory(root fsguard.Root, dir, label string) (*Manifests, error) {
 			}
 			return nil, fmt.Errorf("read CredentialsRequests directory: %w", err)
 		}
+		extractedByStsrender = extractedByStsrender || sub == ContextDir
 		for _, e := range entries {
 			if e.IsDir() || !(IsManifestFile(e.Name()) || e.Name() == MetadataFile) || strings.HasPrefix(e.Name(), ".") {
 				continue
@@ -70,7 +80,12 @@ func ReadDirectory(root fsguard.Root, dir, label string) (*Manifests, error) {
 			files[e.Name()] = data
 		}
 	}
-	return parseManifestFiles(files, label)
+	m, err := parseManifestFiles(files, label)
+	if err != nil {
+		return nil, err
+	}
+	m.GatesDecided = !extractedByStsrender && !slices.ContainsFunc(m.Documents, IsFeatureGate)
+	return m, nil
 }
 
 // MetadataFile is the payload file holding the release's version.

@@ -2,6 +2,7 @@ package release
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -43,6 +44,11 @@ type Inclusion struct {
 	Profile string
 	// Capabilities nil means no capability filtering at all.
 	Capabilities *Capabilities
+	// GatesDecided keeps requests whatever their feature-gate annotations
+	// say, for a source whose extractor already applied them and left out
+	// the FeatureGate manifests that would decide them here
+	// (Manifests.GatesDecided). ccoctl renders such a directory whole.
+	GatesDecided bool
 }
 
 // Validate rejects settings that no cluster can have. It runs before any
@@ -86,6 +92,9 @@ type Decision struct {
 	ID     string
 	Kept   bool
 	Reason string
+	// Rule names the rule that dropped the document (a Rule* constant);
+	// empty for kept ones.
+	Rule string
 	// SecretRef is the Secret the request feeds, when it is an AWS request
 	// (kept or dropped); zero otherwise.
 	SecretRef render.NamespacedName
@@ -107,6 +116,9 @@ type Selection struct {
 	Decisions []Decision
 	// EnabledFeatureGates were read from the FeatureGate manifests.
 	EnabledFeatureGates []string
+	// UnevaluatedGates are the feature gates that kept requests name and
+	// that were not evaluated (Inclusion.GatesDecided), sorted.
+	UnevaluatedGates []string
 }
 
 // Kept reports whether the document at src was kept.
@@ -134,7 +146,14 @@ func Select(docs []render.Document, version *Version, in Inclusion) (*Selection,
 		if !render.IsCredentialsRequest(doc) {
 			continue
 		}
-		reason := excludedBy(doc, version, in, gates, known, enabled)
+		rule, reason := excludedBy(doc, version, in, gates, known, enabled)
+		keptReason := "included for this cluster"
+		if reason == "" && in.GatesDecided {
+			if names := gateNamesOf(doc); len(names) > 0 {
+				keptReason = fmt.Sprintf("included: feature gates %s not evaluated; the directory has no FeatureGate manifests, so its extractor decided them", strings.Join(names, ","))
+				sel.UnevaluatedGates = append(sel.UnevaluatedGates, names...)
+			}
+		}
 		if reason == "" {
 			var err error
 			var cr render.CredentialsRequest
@@ -142,13 +161,14 @@ func Select(docs []render.Document, version *Version, in Inclusion) (*Selection,
 			if err != nil {
 				return nil, err
 			}
+			rule = notAWSRule(reason)
 			if reason == "" {
 				sel.Requests = append(sel.Requests, cr)
-				sel.Decisions = append(sel.Decisions, Decision{Source: doc.Source, ID: doc.ID(), Kept: true, Reason: "included for this cluster", SecretRef: cr.SecretRef})
+				sel.Decisions = append(sel.Decisions, Decision{Source: doc.Source, ID: doc.ID(), Kept: true, Reason: keptReason, SecretRef: cr.SecretRef})
 				continue
 			}
 		}
-		d := Decision{Source: doc.Source, ID: doc.ID(), Reason: reason}
+		d := Decision{Source: doc.Source, ID: doc.ID(), Reason: reason, Rule: rule}
 		// Which Secret (and so which role) a dropped AWS request would have
 		// fed: an owned role of that name is an orphan with this reason.
 		if cr, notAWS, err := render.CredentialsRequestFromDocument(doc); err == nil && notAWS == "" {
@@ -156,7 +176,21 @@ func Select(docs []render.Document, version *Version, in Inclusion) (*Selection,
 		}
 		sel.Decisions = append(sel.Decisions, d)
 	}
+	slices.Sort(sel.UnevaluatedGates)
+	sel.UnevaluatedGates = slices.Compact(sel.UnevaluatedGates)
 	return sel, nil
+}
+
+// gateNamesOf lists the gates a document's feature-gate annotation names,
+// without their "-" (must be off) prefix.
+func gateNamesOf(doc render.Document) []string {
+	var names []string
+	for _, item := range strings.Split(doc.Annotations[featureGateAnnotation], ",") {
+		if item = strings.TrimPrefix(strings.TrimSpace(item), "-"); item != "" {
+			names = append(names, item)
+		}
+	}
+	return names
 }
 
 // Dropped lists the AWS requests the release has and the cluster does not
@@ -197,52 +231,52 @@ func SelectAWS(docs []render.Document) (*Selection, error) {
 	return sel, nil
 }
 
-func excludedBy(doc render.Document, version *Version, in Inclusion, gates, known, enabled map[string]bool) string {
+func excludedBy(doc render.Document, version *Version, in Inclusion, gates, known, enabled map[string]bool) (rule, reason string) {
 	ann := doc.Annotations
 	if len(ann) == 0 {
-		return "" // oc keeps annotation-less CredentialsRequests outright.
+		return "", "" // oc keeps annotation-less CredentialsRequests outright.
 	}
 	setValue, hasSet := ann[featureSetAnnotation]
 	gateValue, hasGate := ann[featureGateAnnotation]
 	if hasSet && hasGate {
-		return fmt.Sprintf("has both %s and %s; a manifest may use only one", featureSetAnnotation, featureGateAnnotation)
+		return RuleFeatureSet, fmt.Sprintf("has both %s and %s; a manifest may use only one", featureSetAnnotation, featureGateAnnotation)
 	}
 	if hasSet {
 		required := in.featureSet()
 		found := false
 		for _, item := range strings.Split(setValue, ",") {
 			if !knownFeatureSets[item] {
-				return fmt.Sprintf("%s lists unknown feature set %q (items are not trimmed)", featureSetAnnotation, item)
+				return RuleFeatureSet, fmt.Sprintf("%s lists unknown feature set %q (items are not trimmed)", featureSetAnnotation, item)
 			}
 			found = found || item == required
 		}
 		if !found {
-			return fmt.Sprintf("%s %q does not include this cluster's feature set %s", featureSetAnnotation, setValue, required)
+			return RuleFeatureSet, fmt.Sprintf("%s %q does not include this cluster's feature set %s", featureSetAnnotation, setValue, required)
 		}
 	}
-	if hasGate {
+	if hasGate && !in.GatesDecided {
 		for _, item := range strings.Split(gateValue, ",") {
 			item = strings.TrimSpace(item)
 			switch {
 			case item == "":
 			case strings.HasPrefix(item, "-"):
 				if gates[item[1:]] {
-					return fmt.Sprintf("feature gate %s must be disabled but is enabled in %s", item[1:], in.featureSet())
+					return RuleFeatureGate, fmt.Sprintf("feature gate %s must be disabled but is enabled in %s", item[1:], in.featureSet())
 				}
 			default:
 				if !gates[item] {
-					return fmt.Sprintf("feature gate %s is required but not enabled in %s", item, in.featureSet())
+					return RuleFeatureGate, fmt.Sprintf("feature gate %s is required but not enabled in %s", item, in.featureSet())
 				}
 			}
 		}
 	}
 	if _, ok := ann[majorVersionAnnotation]; ok && version != nil {
-		return fmt.Sprintf("%s is only allowed on FeatureGate and CustomResourceDefinition manifests", majorVersionAnnotation)
+		return RuleMajorVersion, fmt.Sprintf("%s is only allowed on FeatureGate and CustomResourceDefinition manifests", majorVersionAnnotation)
 	}
 	if hasIncludeAnnotation(ann) {
 		key := includePrefix + in.profile()
 		if ann[key] != "true" {
-			return fmt.Sprintf("not included in cluster profile %s (%s is %q)", in.profile(), key, ann[key])
+			return RuleProfile, fmt.Sprintf("not included in cluster profile %s (%s is %q)", in.profile(), key, ann[key])
 		}
 	}
 	if known != nil {
@@ -257,14 +291,14 @@ func excludedBy(doc render.Document, version *Version, in Inclusion, gates, know
 				}
 			}
 			if len(unknown) > 0 {
-				return fmt.Sprintf("unrecognized capability names: %s", strings.Join(unknown, ", "))
+				return RuleCapability, fmt.Sprintf("unrecognized capability names: %s", strings.Join(unknown, ", "))
 			}
 			if len(disabled) > 0 {
-				return fmt.Sprintf("disabled capabilities: %s", strings.Join(disabled, ", "))
+				return RuleCapability, fmt.Sprintf("disabled capabilities: %s", strings.Join(disabled, ", "))
 			}
 		}
 	}
-	return ""
+	return "", ""
 }
 
 func hasIncludeAnnotation(ann map[string]string) bool {

@@ -41,6 +41,39 @@ type CredentialsRequest struct {
 	// allowed to assume the role, in request order.
 	ServiceAccountNames []string
 	StatementEntries    []StatementEntry
+	// CloudTokenPath is spec.cloudTokenPath: the token file the operator
+	// mounts, written as web_identity_token_file.
+	CloudTokenPath string
+	// STSIAMRoleARN is spec.providerSpec.stsIAMRoleARN, set by operators
+	// that create their own request (OLM token auth): CCO then writes the
+	// Secret itself, for the role of this ARN.
+	STSIAMRoleARN string
+}
+
+// BrokeredByCCO reports whether the cloud-credential operator writes this
+// request's Secret (an stsIAMRoleARN is set): stsrender renders the role
+// under the ARN's name and no Secret.
+func (cr CredentialsRequest) BrokeredByCCO() bool { return cr.STSIAMRoleARN != "" }
+
+// KubernetesTokenPath is the service-account token every pod has, which
+// CCO names in a Secret it brokers when the request has no cloudTokenPath.
+const KubernetesTokenPath = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+
+// tokenPathPattern is what a token path in a credentials file may hold: it
+// is written into an INI file, where a newline would add keys.
+var tokenPathPattern = regexp.MustCompile(`^(/[A-Za-z0-9._-]+)+$`)
+
+// TokenFile is the web_identity_token_file of the request's Secret: its
+// cloudTokenPath, else where OpenShift projects the token for stsrender's
+// and ccoctl's Secrets, or the pod's own token for a Secret CCO brokers.
+func (cr CredentialsRequest) TokenFile() string {
+	switch {
+	case cr.CloudTokenPath != "":
+		return cr.CloudTokenPath
+	case cr.BrokeredByCCO():
+		return KubernetesTokenPath
+	}
+	return TokenPath
 }
 
 // NamespacedName is a namespace and a name.
@@ -126,9 +159,11 @@ func CredentialsRequestFromDocument(doc Document) (CredentialsRequest, string, e
 		Spec struct {
 			SecretRef           *NamespacedName `json:"secretRef"`
 			ServiceAccountNames []string        `json:"serviceAccountNames"`
+			CloudTokenPath      string          `json:"cloudTokenPath"`
 			ProviderSpec        *struct {
 				Kind             string           `json:"kind"`
 				StatementEntries []StatementEntry `json:"statementEntries"`
+				STSIAMRoleARN    string           `json:"stsIAMRoleARN"`
 			} `json:"providerSpec"`
 		} `json:"spec"`
 	}
@@ -161,7 +196,10 @@ func CredentialsRequestFromDocument(doc Document) (CredentialsRequest, string, e
 		return fail("spec.secretRef.name", "%q is not a valid Secret name (lower-case DNS subdomain)", spec.SecretRef.Name)
 	}
 	if len(spec.ServiceAccountNames) == 0 {
-		return fail("spec.serviceAccountNames", "must list at least one service account; the role's trust policy is bound to them")
+		return fail("spec.serviceAccountNames", "is empty, and the role's trust policy admits only the service accounts listed. Operators that create their own request (OLM token auth) may leave it empty: list the service accounts the operator's pods run as (oc get pods -n %s -o jsonpath='{..serviceAccountName}')", spec.SecretRef.Namespace)
+	}
+	if p := spec.CloudTokenPath; p != "" && (len(p) > 4096 || !tokenPathPattern.MatchString(p)) {
+		return fail("spec.cloudTokenPath", "%q is not an absolute file path of letters, digits, '.', '_', '-' and '/' (it is written into the credentials file)", p)
 	}
 	for i, sa := range spec.ServiceAccountNames {
 		if len(sa) > 253 || !dnsSubdomain.MatchString(sa) {
@@ -188,5 +226,7 @@ func CredentialsRequestFromDocument(doc Document) (CredentialsRequest, string, e
 		SecretRef:           *spec.SecretRef,
 		ServiceAccountNames: spec.ServiceAccountNames,
 		StatementEntries:    spec.ProviderSpec.StatementEntries,
+		CloudTokenPath:      spec.CloudTokenPath,
+		STSIAMRoleARN:       spec.ProviderSpec.STSIAMRoleARN,
 	}, "", nil
 }

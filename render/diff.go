@@ -38,6 +38,32 @@ type RoleChange struct {
 	// NewNamespace is set when no request of the source release used the
 	// Secret's namespace: create it before the Secret lands.
 	NewNamespace bool `json:"newNamespace,omitempty"`
+	// DroppedBy is set on a removed role whose request the target release
+	// still has, dropped for this cluster by a filter: it is no orphan of
+	// the upgrade, and apply --prune leaves it.
+	DroppedBy string `json:"droppedBy,omitempty"`
+}
+
+// removedText says why a removed role goes.
+func (r RoleChange) removedText() string {
+	if r.DroppedBy != "" {
+		return "still requested by the target release, but dropped for this cluster (" + r.DroppedBy + "): not an orphan of the upgrade, and apply --prune leaves it"
+	}
+	return "no longer requested (an orphan after the upgrade)"
+}
+
+// NoteFiltered marks the removed roles whose requests the target release
+// has and a filter dropped (the target selection's DroppedRequests).
+func (d *ReleaseDiff) NoteFiltered(dropped []DroppedRequest) {
+	reasons := map[NamespacedName]string{}
+	for _, r := range dropped {
+		reasons[r.SecretRef] = r.Reason
+	}
+	for i := range d.Roles {
+		if d.Roles[i].Change == ChangeRemoved {
+			d.Roles[i].DroppedBy = reasons[d.Roles[i].SecretRef]
+		}
+	}
 }
 
 // SetChange lists what was added and removed, each sorted.

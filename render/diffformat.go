@@ -18,7 +18,7 @@ func (d ReleaseDiff) WriteText(w io.Writer) {
 		case ChangeAdded:
 			fmt.Fprint(w, ": new role")
 		case ChangeRemoved:
-			fmt.Fprint(w, ": no longer requested (an orphan after the upgrade)")
+			fmt.Fprint(w, ": "+r.removedText())
 		}
 		fmt.Fprintln(w)
 		if r.Change == ChangeChanged && !r.ServiceAccounts.Empty() {
@@ -52,7 +52,7 @@ func (d ReleaseDiff) WriteMarkdown(w io.Writer) {
 		case ChangeAdded:
 			details = append(details, "new role; service accounts "+code(strings.Join(r.ServiceAccounts.Added, ", ")))
 		case ChangeRemoved:
-			details = append(details, "no longer requested (an orphan after the upgrade)")
+			details = append(details, r.removedText())
 		default:
 			if !r.ServiceAccounts.Empty() {
 				details = append(details, "service accounts "+formatSet(r.ServiceAccounts, "`", "`")+" (trust policy update)")

@@ -144,7 +144,9 @@ func (m *Model) Manifests() ([]Manifest, error) {
 		out = append(out, Manifest{Path: NamespacePath(ns), YAML: y})
 	}
 	for _, r := range m.Roles {
-		out = append(out, Manifest{Path: SecretPath(r.Secret), YAML: secretYAML(r.Secret)})
+		if r.HasSecret() {
+			out = append(out, Manifest{Path: SecretPath(r.Secret), YAML: secretYAML(r.Secret)})
+		}
 	}
 	if m.UpgradeableTo != "" {
 		y, err := marshalYAML(namespaceObject{APIVersion: "operator.openshift.io/v1", Kind: "CloudCredential", Metadata: annotatedMeta{Name: "cluster", Annotations: map[string]string{
@@ -240,6 +242,11 @@ func secretRefOf(m *Model, manifestPath string) string {
 	return manifestPath
 }
 
+// CredentialsRequestLabel is the label (value "true") and annotation
+// (value "<namespace>/<name>" of the request) CCO sets on the Secrets it
+// writes for CredentialsRequests.
+const CredentialsRequestLabel = "cloudcredential.openshift.io/credentials-request"
+
 // secretYAML writes a Secret without a YAML encoder: a render can hold
 // thousands of them and an encoder per document dominated its cost. The
 // names are DNS-1123 (checked when parsing) and the credentials hold no
@@ -252,6 +259,13 @@ func secretYAML(s Secret) []byte {
 	b.WriteString(s.Name)
 	b.WriteString("\n  namespace: ")
 	b.WriteString(s.Namespace)
+	// The label and annotation CCO puts on the Secrets it writes, so the
+	// operator's tooling (and CCO's own secret handling) sees the same.
+	b.WriteString("\n  labels:\n    " + CredentialsRequestLabel + ": \"true\"")
+	if cr := s.CredentialsRequest; cr.Namespace != "" && cr.Name != "" {
+		b.WriteString("\n  annotations:\n    " + CredentialsRequestLabel + ": ")
+		b.WriteString(cr.String())
+	}
 	b.WriteString("\nstringData:\n  credentials: |-\n")
 	for _, line := range strings.Split(s.Credentials, "\n") {
 		b.WriteString("    ")

@@ -120,10 +120,17 @@ type Role struct {
 	Secret Secret
 }
 
+// HasSecret reports whether stsrender renders the role's Secret: not for
+// a ROSA HCP role, nor for a request CCO brokers (stsIAMRoleARN).
+func (r Role) HasSecret() bool { return r.Secret.Name != "" }
+
 // Secret is the STS credentials Secret of one role.
 type Secret struct {
 	Namespace string
 	Name      string
+	// CredentialsRequest is the request the Secret serves, named in the
+	// annotation CCO puts on the Secrets it writes.
+	CredentialsRequest NamespacedName
 	// Credentials is the AWS shared-config profile the operator reads.
 	Credentials string
 }

@@ -234,6 +234,13 @@ func roles(p Params, partition Partition, issuer Issuer, providerARN string, tag
 		// The name's parts are DNS names (checked when parsing and by the
 		// bucket rules), all characters IAM accepts in role names.
 		name := RoleName(p.Name, cr.SecretRef, p.RoleNaming)
+		if cr.BrokeredByCCO() {
+			var err error
+			if name, err = brokeredRoleName(p, partition, cr); err != nil {
+				errs = append(errs, fmt.Errorf("%s: spec.providerSpec.stsIAMRoleARN: %w", where, err))
+				continue
+			}
+		}
 		folded := strings.ToLower(name)
 		if first, dup := byRoleName[folded]; dup {
 			errs = append(errs, fmt.Errorf("%s: role name %q collides with the one of %s (IAM names are cut to %d characters and compared case-insensitively); set spec.aws.roleNaming: hashed to keep names unique", where, name, first.Source, MaxRoleNameLength))
@@ -252,11 +259,14 @@ func roles(p Params, partition Partition, issuer Issuer, providerARN string, tag
 			Tags:                   tags,
 			Request:                cr,
 		}
-		role.Secret = Secret{
-			Namespace: cr.SecretRef.Namespace,
-			Name:      cr.SecretRef.Name,
-			Credentials: fmt.Sprintf("[default]\nsts_regional_endpoints = regional\nrole_arn = %s\nweb_identity_token_file = %s",
-				role.ARN, TokenPath),
+		if !cr.BrokeredByCCO() {
+			role.Secret = Secret{
+				Namespace:          cr.SecretRef.Namespace,
+				Name:               cr.SecretRef.Name,
+				CredentialsRequest: NamespacedName{Namespace: cr.Namespace, Name: cr.Name},
+				Credentials: fmt.Sprintf("[default]\nsts_regional_endpoints = regional\nrole_arn = %s\nweb_identity_token_file = %s",
+					role.ARN, cr.TokenFile()),
+			}
 		}
 		if err := validatePolicySize(role.TrustPolicy, MaxTrustPolicySize, "trust policy"); err != nil {
 			errs = append(errs, fmt.Errorf("%s: spec.serviceAccountNames: %w; list fewer service accounts", where, err))
@@ -271,6 +281,25 @@ func roles(p Params, partition Partition, issuer Issuer, providerARN string, tag
 	}
 	sortRoles(out)
 	return out, nil
+}
+
+// brokeredRoleName is the role an stsIAMRoleARN names, which must be one
+// this config can own: in its account, partition and role path.
+func brokeredRoleName(p Params, partition Partition, cr CredentialsRequest) (string, error) {
+	arn := cr.STSIAMRoleARN
+	prefix := fmt.Sprintf("arn:%s:iam::%s:role", partition.ID, p.AccountID)
+	rest, ok := strings.CutPrefix(arn, prefix)
+	if !ok {
+		return "", fmt.Errorf("%q is not a role in account %s (partition %s): the role CCO hands the operator must be one this config renders; fix the ARN or render that account's config", arn, p.AccountID, partition.ID)
+	}
+	path, name := rest[:strings.LastIndex(rest, "/")+1], rest[strings.LastIndex(rest, "/")+1:]
+	switch {
+	case path != p.RolePath:
+		return "", fmt.Errorf("%q has role path %q, not spec.aws.rolePath %q", arn, path, p.RolePath)
+	case name == "" || len(name) > MaxRoleNameLength || !operatorRolePrefixPattern.MatchString(name):
+		return "", fmt.Errorf("%q does not end in a role name of 1 to %d characters of letters, digits and +=,.@_-", arn, MaxRoleNameLength)
+	}
+	return name, nil
 }
 
 // sortRoles orders roles by secret namespace and name.

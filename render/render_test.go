@@ -57,7 +57,7 @@ func TestParseCredentialsRequests(t *testing.T) {
 		"no service accounts": {
 			reason:  "a role bound to no service account is useless; ccoctl refuses it too",
 			input:   crYAML("a", "AWSProviderSpec", "ns/a"),
-			wantErr: "file.yaml: document 1 (CredentialsRequest openshift-cloud-credential-operator/a): spec.serviceAccountNames: must list at least one service account",
+			wantErr: "file.yaml: document 1 (CredentialsRequest openshift-cloud-credential-operator/a): spec.serviceAccountNames: is empty, and the role's trust policy admits only the service accounts listed",
 		},
 		"no secretRef": {
 			reason:  "the Secret location is required",

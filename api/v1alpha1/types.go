@@ -106,6 +106,11 @@ type ReleaseSpec struct {
 	// PullSecretFile is a docker config JSON (the OpenShift pull secret);
 	// default $REGISTRY_AUTH_FILE, then the podman and docker locations.
 	PullSecretFile string `json:"pullSecretFile,omitempty"`
+	// AllowNoRequests accepts a render that selects no AWS
+	// CredentialsRequest (an application team's transformer before its
+	// first request). Default false: zero requests is an error, since it
+	// usually means a wrong directory or filter.
+	AllowNoRequests bool `json:"allowNoRequests,omitempty"`
 	// Insecure allows plain HTTP to the registry (local mirrors and tests),
 	// anonymously: credentials go over plain HTTP only to registries the
 	// operator lists in STSRENDER_INSECURE_REGISTRIES.

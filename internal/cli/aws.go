@@ -40,6 +40,7 @@ func (f *awsFlags) planner(ctx context.Context, s Streams) (*awsapply.Planner, e
 	if err != nil {
 		return nil, err
 	}
+	printResultSummary(s, result)
 	return newPlanner(ctx, s, result.Model, f)
 }
 

@@ -79,6 +79,10 @@ kind: Secret
 metadata:
   name: cloud-credentials
   namespace: openshift-ingress-operator
+  labels:
+    cloudcredential.openshift.io/credentials-request: "true"
+  annotations:
+    cloudcredential.openshift.io/credentials-request: openshift-cloud-credential-operator/ingress-aws
 stringData:
   credentials: |-
     [default]
@@ -238,7 +242,7 @@ func TestRenderErrors(t *testing.T) {
 		"platform": {"platforms are os/arch",
 			func(c string) string { return c + "    platform: arm64\n" }, nil, `spec.release.platform: "arm64" is not os/arch`},
 		"no service accounts": {"a role must be bound to service accounts", nil,
-			[]string{request("a", "ns", "s", "[]")}, "a.yaml: document 1 (CredentialsRequest openshift-cloud-credential-operator/a): spec.serviceAccountNames: must list at least one service account"},
+			[]string{request("a", "ns", "s", "[]")}, "a.yaml: document 1 (CredentialsRequest openshift-cloud-credential-operator/a): spec.serviceAccountNames: is empty, and the role's trust policy admits only the service accounts listed"},
 		"duplicate secret": {"one role per Secret", nil,
 			[]string{request("a", "ns", "s", "[sa]"), request("b", "ns", "s", "[sa]")}, "b.yaml: document 1 (CredentialsRequest openshift-cloud-credential-operator/b): spec.secretRef: ns/s is also requested by"},
 		"role name collision": {"64-character cuts must not collide", nil,

@@ -62,6 +62,9 @@ a table for a pull-request comment.`,
 			}
 			d := render.DiffReleases(cfg.Spec.Name, render.RoleNaming(cfg.Spec.AWS.RoleNaming),
 				versionLabel(fromVersion, from), before.Requests, versionLabel(toVersion, to), after.Requests)
+			d.NoteFiltered(after.Dropped())
+			printSummary(s, "--from "+from, before)
+			printSummary(s, "--to "+to, after)
 			switch output {
 			case "json":
 				enc := json.NewEncoder(s.Out)

@@ -56,6 +56,7 @@ config: there are no manifests.`,
 			if explain {
 				printDecisions(s, result.Selection)
 			}
+			printResultSummary(s, result)
 			files, err := result.Model.Files()
 			if err != nil {
 				return err
@@ -86,6 +87,21 @@ func loadConfigFile(path string) (*fn.Config, error) {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
 	return fn.ParseConfig(path, data, filepath.Dir(path))
+}
+
+// printSummary prints what a selection kept and dropped, in one line.
+func printSummary(s Streams, label string, sel *release.Selection) {
+	if sel == nil || len(sel.Decisions) == 0 && len(sel.Requests) == 0 {
+		return
+	}
+	fmt.Fprintf(s.Err, "stsrender: %s: %s\n", label, sel.Summary())
+}
+
+// printResultSummary prints the summaries of a build: the release, and the
+// target of an upgrade window.
+func printResultSummary(s Streams, result *fn.Result) {
+	printSummary(s, "release", result.Selection)
+	printSummary(s, "upgrade target", result.Target)
 }
 
 func printDecisions(s Streams, sel *release.Selection) {
