@@ -19,6 +19,10 @@ const (
 	ackRegion         = "services.k8s.aws/region"
 )
 
+// defaultMaxSessionDuration is IAM's default role session length, in
+// seconds, which stsrender's roles keep.
+const defaultMaxSessionDuration = 3600
+
 // ACKOptions shape the ACK resources.
 type ACKOptions struct {
 	// Namespace of the resources (ACK's kinds are namespaced); required.
@@ -47,7 +51,10 @@ type ackRole struct {
 	Policies            []string `json:"policies,omitempty"`
 	Path                string   `json:"path"`
 	PermissionsBoundary string   `json:"permissionsBoundary,omitempty"`
-	Tags                []ackTag `json:"tags"`
+	// MaxSessionDuration is IAM's default, declared: ACK defaults it into
+	// the spec of a new Role, which cost an extra UpdateRole per Role.
+	MaxSessionDuration int64    `json:"maxSessionDuration"`
+	Tags               []ackTag `json:"tags"`
 }
 
 type ackBucket struct {
@@ -56,7 +63,11 @@ type ackBucket struct {
 	Policy                    string            `json:"policy"`
 	PublicAccessBlock         map[string]bool   `json:"publicAccessBlock"`
 	OwnershipControls         map[string]any    `json:"ownershipControls"`
-	Tagging                   map[string]any    `json:"tagging"`
+	// Encryption declares S3's default (SSE-S3, no bucket key): left out,
+	// ACK's s3-controller sees S3 report it and calls DeleteBucketEncryption
+	// on every reconcile.
+	Encryption map[string]any `json:"encryption"`
+	Tagging    map[string]any `json:"tagging"`
 }
 
 // ACK returns the roles, the OIDC provider and the bucket as ACK resources.
@@ -116,7 +127,7 @@ func ACK(m *render.Model, o ACKOptions) ([]Object, error) {
 			return nil, fmt.Errorf("role %s: %w", r.Name, err)
 		}
 		role := ackRole{Name: r.Name, Description: r.Description, AssumeRolePolicyDocument: trust, Path: r.Path,
-			PermissionsBoundary: r.PermissionsBoundaryARN, Tags: ackTags(r.Tags), Policies: r.ManagedPolicyARNs}
+			PermissionsBoundary: r.PermissionsBoundaryARN, MaxSessionDuration: defaultMaxSessionDuration, Tags: ackTags(r.Tags), Policies: r.ManagedPolicyARNs}
 		if r.InlinePolicyName != "" {
 			inline, err := canonical(r.InlinePolicy)
 			if err != nil {
@@ -147,7 +158,9 @@ func ackBucketObject(b *render.Bucket, meta func(string, map[string]string) (Met
 			"blockPublicACLs": b.PublicAccessBlock.BlockPublicAcls, "ignorePublicACLs": b.PublicAccessBlock.IgnorePublicAcls,
 			"blockPublicPolicy": b.PublicAccessBlock.BlockPublicPolicy, "restrictPublicBuckets": b.PublicAccessBlock.RestrictPublicBuckets},
 		OwnershipControls: map[string]any{"rules": []map[string]string{{"objectOwnership": "BucketOwnerEnforced"}}},
-		Tagging:           map[string]any{"tagSet": ackTags(b.Tags)},
+		Encryption: map[string]any{"rules": []map[string]any{{
+			"applyServerSideEncryptionByDefault": map[string]string{"sseAlgorithm": "AES256"}, "bucketKeyEnabled": false}}},
+		Tagging: map[string]any{"tagSet": ackTags(b.Tags)},
 	}
 	if b.Region != "us-east-1" {
 		bucket.CreateBucketConfiguration = map[string]string{"locationConstraint": b.Region}

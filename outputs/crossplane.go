@@ -60,7 +60,10 @@ type crossplaneRole struct {
 	InlinePolicy        []crossplaneInlinePolicy `json:"inlinePolicy,omitempty"`
 	Path                string                   `json:"path"`
 	PermissionsBoundary string                   `json:"permissionsBoundary,omitempty"`
-	Tags                map[string]string        `json:"tags"`
+	// MaxSessionDuration is IAM's default, declared, so that upjet's
+	// late-initialisation writes nothing new into spec.forProvider.
+	MaxSessionDuration int64             `json:"maxSessionDuration"`
+	Tags               map[string]string `json:"tags"`
 }
 
 // Crossplane returns the bucket, its ownership controls, public access
@@ -131,7 +134,8 @@ func Crossplane(m *render.Model, o CrossplaneOptions) ([]Object, error) {
 		if err != nil {
 			return nil, fmt.Errorf("role %s: %w", r.Name, err)
 		}
-		role := crossplaneRole{AssumeRolePolicy: trust, Description: r.Description, Path: r.Path, PermissionsBoundary: r.PermissionsBoundaryARN, Tags: tagMap(r.Tags)}
+		role := crossplaneRole{AssumeRolePolicy: trust, Description: r.Description, Path: r.Path, PermissionsBoundary: r.PermissionsBoundaryARN,
+			MaxSessionDuration: defaultMaxSessionDuration, Tags: tagMap(r.Tags)}
 		if r.InlinePolicyName != "" {
 			inline, err := compact(r.InlinePolicy)
 			if err != nil {
