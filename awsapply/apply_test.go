@@ -393,7 +393,7 @@ func TestWrongAccountIsRefusedBeforeAnyCall(t *testing.T) {
 	p := newPlanner(t, px, m)
 	_, err := p.Plan(context.Background())
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "the AWS credentials are for account 123456789012 but spec.aws.accountID is 111111111111")
+	assert.Contains(t, err.Error(), "the AWS credentials are for account 123456789012 but the cluster's account (spec.aws.accountID, or --account) is 111111111111")
 	total, _ := px.counts()
 	assert.Equal(t, 1, total, "only GetCallerIdentity")
 }

@@ -248,7 +248,7 @@ func (p *Planner) checkAccount(ctx context.Context) error {
 		return fmt.Errorf("check AWS credentials: %w", explainUnreachable(err))
 	}
 	if out.Account == nil || *out.Account != p.Model.AccountID {
-		return fmt.Errorf("the AWS credentials are for account %s but spec.aws.accountID is %s; use credentials of that account", deref(out.Account), p.Model.AccountID)
+		return fmt.Errorf("the AWS credentials are for account %s but the cluster's account (spec.aws.accountID, or --account) is %s; use credentials of that account", deref(out.Account), p.Model.AccountID)
 	}
 	return nil
 }

@@ -79,7 +79,7 @@ func (d *Doctor) Run(ctx context.Context, in Inputs) *Report {
 	served, thumbprint := d.checkIssuer(ctx, r, issuer, in.Model)
 	hostPath := strings.TrimPrefix(issuer, "https://")
 
-	targets := d.roleTargets(r, in)
+	targets := d.roleTargets(r, in, tok)
 	providerARN := ""
 	switch {
 	case in.Model != nil:
@@ -115,7 +115,7 @@ func (d *Doctor) Run(ctx context.Context, in Inputs) *Report {
 // roleTargets picks the roles to check: --role-arn, else the Secret's,
 // else (with a token, the role whose trust names its service account;
 // without) every role of the config.
-func (d *Doctor) roleTargets(r *Report, in Inputs) []roleTarget {
+func (d *Doctor) roleTargets(r *Report, in Inputs, tok *token) []roleTarget {
 	rendered := func(arn string) *render.Role {
 		if in.Model == nil {
 			return nil
@@ -153,7 +153,30 @@ func (d *Doctor) roleTargets(r *Report, in Inputs) []roleTarget {
 		a, _ := parseRoleARN(role.ARN)
 		out = append(out, roleTarget{arn: a, rendered: role})
 	}
-	return out
+	if tok == nil {
+		return out
+	}
+	// A token is one service account's: only the roles that trust it can
+	// be assumed with it, and judging the others by it would fail them all.
+	ns, sa, ok := serviceAccount(tok.claims.Subject)
+	if !ok {
+		return nil
+	}
+	var trusting []roleTarget
+	var names []string
+	for _, t := range out {
+		if t.rendered.Request.SecretRef.Namespace == ns && slices.Contains(t.rendered.Request.ServiceAccountNames, sa) {
+			trusting = append(trusting, t)
+			names = append(names, t.arn.name)
+		}
+	}
+	if len(trusting) == 0 {
+		r.fail("role.select", breaksNotAuthorized, "use the token of a service account a CredentialsRequest lists (its spec.serviceAccountNames, in its secretRef namespace), or add this one to the request",
+			"no role of the config trusts %s", tok.claims.Subject)
+		return nil
+	}
+	r.pass("role.select", "%s is trusted by %s; the other %d role(s) are not judged by this token", tok.claims.Subject, strings.Join(names, ", "), len(out)-len(trusting))
+	return trusting
 }
 
 func (d *Doctor) checkAuthentication(r *Report, in Inputs, issuer string) {

@@ -75,6 +75,7 @@ func (d *Doctor) checkIssuer(ctx context.Context, r *Report, issuer string, m *r
 	discoveryURL := issuer + "/" + render.DiscoveryKey
 	doc, ok := d.fetchDocument(ctx, r, "issuer.discovery", discoveryURL)
 	if !ok {
+		r.skip("keys.fetch", "the discovery document could not be read (see issuer.discovery), so neither could its jwks_uri")
 		return nil, ""
 	}
 	var discovery struct {

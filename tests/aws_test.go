@@ -98,9 +98,13 @@ func TestDeleteByName(t *testing.T) {
 
 	res := run("delete", "--name", "demo", "--region", "us-east-2", "--account", "999999999999", "--yes")
 	assert.Equal(t, 1, res.code)
-	assert.Contains(t, res.stderr, "the AWS credentials are for account 123456789012 but spec.aws.accountID is 999999999999")
+	assert.Contains(t, res.stderr, "the AWS credentials are for account 123456789012 but the cluster's account (spec.aws.accountID, or --account) is 999999999999")
 
 	res = run("delete", "--name", "demo", "--region", "us-east-2", "--yes")
+	assert.Equal(t, 1, res.code)
+	assert.Contains(t, res.stderr, "--name needs --account")
+
+	res = run("delete", "--name", "demo", "--region", "us-east-2", "--account", "123456789012", "--yes")
 	require.Equal(t, 0, res.code, res.stderr)
 	assert.Contains(t, res.stdout, "Plan for demo in account 123456789012 (us-east-2):")
 	assert.Contains(t, res.stdout, "- iam-oidc-provider        arn:aws:iam::123456789012:oidc-provider/demo-oidc.s3.us-east-2.amazonaws.com: delete")
@@ -115,6 +119,37 @@ func TestDeleteByName(t *testing.T) {
 	assert.Contains(t, res.stderr, "--name needs --region")
 	res = run("delete", "--yes")
 	assert.Contains(t, res.stderr, "delete needs either -f CONFIG or --name NAME with --region REGION")
+}
+
+// TestDeleteByNameInTheWrongAccount: a shell whose credentials belong to
+// another account (a second moto) that has a cluster of the same name.
+// The documented by-name delete, pasted there, deletes nothing: --account
+// is required and checked against the credentials.
+func TestDeleteByNameInTheWrongAccount(t *testing.T) {
+	awsEnv(t)
+	second, err := mototest.Start("MOTO_ACCOUNT_ID=210987654321")
+	require.NoError(t, err)
+	t.Cleanup(second.Stop)
+	env := []string{
+		"AWS_ENDPOINT_URL=" + second.Endpoint,
+		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing-secret-key",
+		"AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
+	}
+	dir := installerExample(t)
+	cfg, err := os.ReadFile(filepath.Join(dir, "cluster.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "theirs.yaml"), []byte(strings.ReplaceAll(string(cfg), "123456789012", "210987654321")), 0o644))
+	run := func(args ...string) result { return runIn(t, dir, env, e2e.stsrender, args...) }
+	require.Equal(t, 0, run("apply", "-f", "theirs.yaml", "--yes").code)
+
+	res := run("delete", "--name", "demo", "--region", "us-east-2", "--yes")
+	assert.Equal(t, 1, res.code)
+	assert.Contains(t, res.stderr, "--name needs --account")
+	res = run("delete", "--name", "demo", "--region", "us-east-2", "--account", "123456789012", "--yes")
+	assert.Equal(t, 1, res.code)
+	assert.Contains(t, res.stderr, "the AWS credentials are for account 210987654321")
+	res = run("plan", "-f", "theirs.yaml")
+	assert.Equal(t, 0, res.code, "the other account's cluster is whole: %s", res.stdout)
 }
 
 func TestPermissionsScopedToAConfig(t *testing.T) {

@@ -87,6 +87,20 @@ func TestDoctorCommand(t *testing.T) {
 		}
 	}
 
+	// A token alone (no --secret, no --role-arn): only the roles that trust
+	// its service account are judged, so a healthy cluster passes.
+	res = run("doctor", "-f", "cluster.yaml", "--ca-file", ca, "--resolve", resolve,
+		"--token", token("system:serviceaccount:openshift-ingress-operator:ingress-operator"))
+	require.Equal(t, 0, res.code, res.stdout+res.stderr)
+	assert.Contains(t, res.stdout, "pass  role.select")
+	assert.Contains(t, res.stdout, "system:serviceaccount:openshift-ingress-operator:ingress-operator is trusted by demo-openshift-ingress-operator-cloud-credentials; the other 4 role(s) are not judged by this token")
+	assert.Equal(t, 1, strings.Count(res.stdout, "role.exists"), "one role judged")
+	res = run("doctor", "-f", "cluster.yaml", "--ca-file", ca, "--resolve", resolve,
+		"--token", token("system:serviceaccount:default:nobody"))
+	assert.Equal(t, 1, res.code)
+	assert.Contains(t, res.stdout, "FAIL  role.select")
+	assert.Contains(t, res.stdout, "no role of the config trusts system:serviceaccount:default:nobody")
+
 	// Without --ca-file the test CA is not trusted: the certificate check.
 	res = run("doctor", "-f", "cluster.yaml", "--resolve", resolve)
 	assert.Equal(t, 1, res.code)

@@ -71,7 +71,7 @@ func TestROSAHCPPlanApplyDelete(t *testing.T) {
 	// provider are found by their ownership tag.
 	res = run("apply", "-f", "cluster.yaml", "--yes")
 	require.Equal(t, 0, res.code, res.stderr)
-	res = run("delete", "--name", "hcp-prod", "--region", "us-east-1", "--yes")
+	res = run("delete", "--name", "hcp-prod", "--region", "us-east-1", "--account", "123456789012", "--yes")
 	require.Equal(t, 0, res.code, res.stderr)
 	assert.Equal(t, 8, strings.Count(res.stdout, "- iam-role "), res.stdout)
 	assert.Contains(t, res.stdout, "- iam-oidc-provider        arn:aws:iam::123456789012:oidc-provider/oidc.op1.openshiftapps.com/")

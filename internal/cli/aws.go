@@ -246,7 +246,7 @@ func newDeleteCommand(s Streams) *cobra.Command {
 	f := &awsFlags{}
 	var name, region, account, rolePath string
 	cmd := &cobra.Command{
-		Use:   "delete (-f CONFIG | --name NAME --region REGION) --yes",
+		Use:   "delete (-f CONFIG | --name NAME --region REGION --account ID) --yes",
 		Short: "Delete the AWS side, only what is tagged as owned",
 		Long: `delete removes the roles (inline policies first), the OIDC provider, the issuer
 documents and the bucket (and for a private bucket the CloudFront distribution
@@ -258,10 +258,11 @@ kept. A resource already gone counts as deleted; any failure exits non-zero.
 
 Deleting needs neither the release image nor the keys, which may be gone by
 then: -f reads only the config's names (account, region, issuer, role path),
-and --name with --region works without any config, like
-ccoctl aws delete --name N --region R: the account comes from the credentials
-(--account asserts it), and the provider and a distribution are found by the
-ownership tag.`,
+and --name with --region and --account works without any config, like
+ccoctl aws delete --name N --region R: the credentials must belong to
+--account (it is required, so that another account's cluster of the same
+name is never the one deleted), and the provider and a distribution are
+found by the ownership tag.`,
 		Example: `  stsrender delete -f cluster.yaml --yes
   stsrender delete --name prod-east --region us-east-1 --account 123456789012 --yes`,
 		Args: cobra.NoArgs,
@@ -271,6 +272,9 @@ ownership tag.`,
 			}
 			if name != "" && region == "" {
 				return errors.New("--name needs --region (the bucket and the STS endpoint are regional)")
+			}
+			if name != "" && account == "" {
+				return errors.New("--name needs --account: the account to delete from, checked against the credentials' (aws sts get-caller-identity shows theirs), so that a shell holding another account's credentials never deletes that account's cluster of the same name")
 			}
 			if !f.yes {
 				return errors.New("delete needs --yes: it removes the cluster's identity provider and roles")
@@ -286,13 +290,6 @@ ownership tag.`,
 				params = cfg.IdentityParams()
 			} else {
 				params = render.Params{Name: name, Region: region, AccountID: account, RolePath: rolePath}
-				if account == "" {
-					id, err := callerAccount(ctx, s, region)
-					if err != nil {
-						return f.awsError(ctx, err)
-					}
-					params.AccountID = id
-				}
 			}
 			model, err := render.Identity(params)
 			if err != nil {
@@ -317,7 +314,7 @@ ownership tag.`,
 	cmd.Flags().StringVarP(&f.configFile, "config", "f", "", "STSCredentials config file (only its names are read)")
 	cmd.Flags().StringVar(&name, "name", "", "cluster name (spec.name, ccoctl --name), instead of -f")
 	cmd.Flags().StringVar(&region, "region", "", "AWS region, with --name")
-	cmd.Flags().StringVar(&account, "account", "", "with --name: the AWS account ID the credentials must belong to (default: theirs)")
+	cmd.Flags().StringVar(&account, "account", "", "with --name (required): the AWS account ID to delete from; the credentials must belong to it")
 	cmd.Flags().StringVar(&rolePath, "role-path", "/", "with --name: the IAM path under which roles are looked for")
 	cmd.Flags().BoolVar(&f.yes, "yes", false, "confirm the deletion")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", defaultAWSTimeout, "give up after this long (every call, retry and wait)")
@@ -327,15 +324,6 @@ ownership tag.`,
 // defaultAWSTimeout is generous: a private bucket's CloudFront distribution
 // alone can take 15 minutes to disable.
 const defaultAWSTimeout = 45 * time.Minute
-
-// callerAccount is the account of the credentials, for delete --name.
-func callerAccount(ctx context.Context, s Streams, region string) (string, error) {
-	clients, err := awsapply.NewClients(ctx, region, awsapply.ClientOptions{Log: s.Err})
-	if err != nil {
-		return "", err
-	}
-	return awsapply.CallerAccount(ctx, clients)
-}
 
 func (f *awsFlags) register(cmd *cobra.Command, withYes bool) {
 	cmd.Flags().StringVarP(&f.configFile, "config", "f", "", "STSCredentials config file (required)")
