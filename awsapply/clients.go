@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 )
 
@@ -35,7 +36,7 @@ type ClientOptions struct {
 	MaxAttempts int
 	// MaxBackoff of the SDK's standard retryer (default 20 s).
 	MaxBackoff time.Duration
-	// Log receives one line per retry once a call has been retried twice.
+	// Log receives one line per retry.
 	Log io.Writer
 }
 
@@ -63,10 +64,14 @@ func NewClients(ctx context.Context, region string, opts ClientOptions) (*Client
 				o.Retryables = append([]retry.IsErrorRetryable{notRetryable}, o.Retryables...)
 			})
 		}),
-		config.WithAPIOptions([]func(*middleware.Stack) error{retryReporter{log: opts.Log, maxAttempts: opts.MaxAttempts}.register}))
+		config.WithAPIOptions([]func(*middleware.Stack) error{retryReporter{log: opts.Log, maxAttempts: opts.MaxAttempts}.register}),
+		// The SDK's own log lines (IMDS fall-backs) are noise beside
+		// stsrender's errors, which say what to do.
+		config.WithLogger(logging.Nop{}))
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	cfg.Credentials = explainCredentials(cfg.Credentials)
 	pathStyle := os.Getenv("AWS_ENDPOINT_URL") != "" || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
 	s3Options := func(o *s3.Options) {
 		o.UsePathStyle = pathStyle

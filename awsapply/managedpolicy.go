@@ -48,10 +48,13 @@ func (p *Planner) planManagedPolicies(c *Change, r render.Role, role *roleState)
 func (p *Planner) attachDetach(role string, attach, detach []string) step {
 	return func(ctx context.Context) error {
 		for _, arn := range attach {
-			err := untilPropagated(ctx, p.Retry, func() error {
+			err := untilPropagated(ctx, p.Retry, p.Log, "attach "+arn+" to "+role, func() error {
 				_, err := p.Clients.IAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String(arn)})
 				return err
 			})
+			if isMissingPolicy(err) {
+				return &MissingPolicyError{Role: role, PolicyARN: arn, Err: err}
+			}
 			if err != nil {
 				return fmt.Errorf("attach %s: %w", arn, err)
 			}

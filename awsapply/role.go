@@ -111,7 +111,7 @@ func (p *Planner) planRole(r render.Role, role *roleState) (*Change, error) {
 		}
 		c.Loosens = loosens
 		c.diff("trust policy", canonicalJSON(role.Trust), canonicalJSON(trust), func(ctx context.Context) error {
-			return untilPropagated(ctx, p.Retry, func() error {
+			return untilPropagated(ctx, p.Retry, p.Log, "trust policy of "+r.Name, func() error {
 				_, err := p.Clients.IAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(r.Name), PolicyDocument: aws.String(trust)})
 				return err
 			})
@@ -193,7 +193,7 @@ func (p *Planner) createRole(r render.Role, trust string) step {
 			in.PermissionsBoundary = aws.String(r.PermissionsBoundaryARN)
 		}
 		// A provider created moments ago may not be a valid principal yet.
-		err := untilPropagated(ctx, p.Retry, func() error {
+		err := untilPropagated(ctx, p.Retry, p.Log, "create "+r.Name+", trusting the new provider", func() error {
 			_, err := p.Clients.IAM.CreateRole(ctx, in)
 			return err
 		})
@@ -206,7 +206,7 @@ func (p *Planner) createRole(r render.Role, trust string) step {
 
 func (p *Planner) putRolePolicy(r render.Role, inline string) step {
 	return func(ctx context.Context) error {
-		return untilPropagated(ctx, p.Retry, func() error {
+		return untilPropagated(ctx, p.Retry, p.Log, "inline policy of "+r.Name, func() error {
 			_, err := p.Clients.IAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(r.InlinePolicyName), PolicyDocument: aws.String(inline)})
 			return err
 		})

@@ -61,7 +61,14 @@ func (e *UnreachableError) Unwrap() error { return e.Err }
 
 // ExplainError rewrites an error whose cause is an endpoint that could not
 // be reached into an UnreachableError naming the service and endpoint.
-func ExplainError(err error) error { return explainUnreachable(err) }
+// A missing credential is the sentence of NoCredentialsError alone.
+func ExplainError(err error) error {
+	var noCreds *NoCredentialsError
+	if errors.As(err, &noCreds) {
+		return noCreds
+	}
+	return explainUnreachable(err)
+}
 
 // explainUnreachable turns an SDK error whose cause is a connection that
 // could not be made into an UnreachableError.
@@ -106,10 +113,8 @@ func rootCause(err error) error {
 	}
 }
 
-// retryReporter prints one line per retry once a call has been retried
-// twice (from the third retry, the fourth attempt, on), so that a slow
-// apply says why it is slow. The first two retries are routine (a
-// throttle, a blip) and stay quiet.
+// retryReporter prints one line per retry, so that a slow apply says why
+// it is slow at every step.
 type retryReporter struct {
 	log         io.Writer
 	maxAttempts int
@@ -133,7 +138,7 @@ func (r retryReporter) register(stack *middleware.Stack) error {
 		state, _ := ctx.Value(attemptsKey{}).(*attempts)
 		if state != nil {
 			state.n++
-			if state.n >= 4 && r.log != nil {
+			if state.n >= 2 && r.log != nil {
 				fmt.Fprintf(r.log, "stsrender: retrying %s %s (attempt %d of %d): %v\n",
 					awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), state.n, r.maxAttempts, reason(state.last))
 			}

@@ -41,10 +41,9 @@ func TestUnreachableEndpointFailsFast(t *testing.T) {
 	assert.Empty(t, log.String(), "no retries happened")
 }
 
-// TestRetriesAreReportedFromTheThird: two retries are routine and quiet;
-// from the third retry on, each is a line with service, action, attempt
-// and the reason of the attempt before.
-func TestRetriesAreReportedFromTheThird(t *testing.T) {
+// TestEveryRetryIsReported: each retry is a line with service, action,
+// attempt and the reason of the attempt before.
+func TestEveryRetryIsReported(t *testing.T) {
 	requireMoto(t)
 	px := newProxy(t)
 	px.clients(t)
@@ -55,18 +54,17 @@ func TestRetriesAreReportedFromTheThird(t *testing.T) {
 		px.inject(&fault{match: func(c call) bool { return c.action == "ListRoles" }, status: 400, share: 1, remaining: n,
 			body: iamError("Throttling", "Rate exceeded")})
 	}
-	throttle(2)
 	_, err = clients.IAM.ListRoles(context.Background(), &iam.ListRolesInput{MaxItems: aws.Int32(1)})
 	require.NoError(t, err)
-	assert.Empty(t, log.String(), "two retries are quiet")
+	assert.Empty(t, log.String(), "no retry, no line")
 
 	px.reset()
-	throttle(4)
+	throttle(2)
 	_, err = clients.IAM.ListRoles(context.Background(), &iam.ListRolesInput{MaxItems: aws.Int32(1)})
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
 	assert.Equal(t, []string{
-		"stsrender: retrying IAM ListRoles (attempt 4 of 6): Throttling",
-		"stsrender: retrying IAM ListRoles (attempt 5 of 6): Throttling",
+		"stsrender: retrying IAM ListRoles (attempt 2 of 6): Throttling",
+		"stsrender: retrying IAM ListRoles (attempt 3 of 6): Throttling",
 	}, lines)
 }

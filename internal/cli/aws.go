@@ -202,6 +202,9 @@ func publishIssuerDocuments(ctx context.Context, s Streams, p *awsapply.Planner,
 func applyAndVerify(ctx context.Context, s Streams, p *awsapply.Planner, plan *awsapply.Plan) error {
 	applyErr := p.Apply(ctx, plan)
 	if applyErr != nil && !errors.Is(applyErr, awsapply.ErrConflicts) {
+		if awsapply.IsPermanent(applyErr) {
+			return fmt.Errorf("apply: %w (%s)", applyErr, awsapply.Advice(applyErr))
+		}
 		return fmt.Errorf("apply: %w (run apply again to finish; it converges)", applyErr)
 	}
 	skip := map[string]bool{}
