@@ -10,6 +10,9 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
+// localConfigAnnotation marks objects kustomize build does not emit.
+const localConfigAnnotation = "config.kubernetes.io/local-config"
+
 // Kinds of the reviewable AWS documents (outputs.aws: document). They are
 // descriptions, not requests to any controller: a separate kustomization can
 // carry them to a pull request, a policy check or an applier.
@@ -139,11 +142,15 @@ func bucketDocument(b render.Bucket) bucketDocumentSpec {
 	return spec
 }
 
+// awsDocument is one reviewable document. It is local config: kustomize
+// build leaves it out of what is deployed (no cluster has a CRD for it, and
+// kubectl apply or an Argo CD sync of the stream would fail on it), while
+// kpt and kustomize fn run keep it for review.
 func awsDocument(kind, name string, spec any) (*yaml.RNode, error) {
 	raw, err := json.Marshal(map[string]any{
 		"apiVersion": v1alpha1.APIVersion,
 		"kind":       kind,
-		"metadata":   map[string]any{"name": name},
+		"metadata":   map[string]any{"name": name, "annotations": map[string]string{localConfigAnnotation: "true"}},
 		"spec":       spec,
 	})
 	if err != nil {
