@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Multi-stage build: a static stsrender on distroless, which has CA
 # certificates and the nobody user kustomize runs container functions as.
-FROM --platform=${BUILDPLATFORM} golang:1.26 AS build
+FROM --platform=${BUILDPLATFORM} docker.io/library/golang:1.26 AS build
 ARG TARGETOS=linux
 ARG TARGETARCH=amd64
 ARG VERSION=dev

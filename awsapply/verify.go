@@ -34,7 +34,7 @@ func (p *Planner) verifyDocuments(ctx context.Context) error {
 	for _, obj := range p.Model.Bucket.Objects {
 		out, err := reader.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(p.Model.Bucket.Name), Key: aws.String(obj.Key)})
 		if err != nil {
-			errs = append(errs, fmt.Errorf("read %s/%s anonymously: %w", p.Model.Bucket.Name, obj.Key, err))
+			errs = append(errs, fmt.Errorf("read %s/%s anonymously: %s", p.Model.Bucket.Name, obj.Key, readHint(err, p.Model.Bucket.Private)))
 			continue
 		}
 		body, err := io.ReadAll(out.Body)
@@ -120,3 +120,15 @@ func (p *Planner) PlanIssuerDocuments(ctx context.Context) (*Plan, error) {
 // VerifyDocuments reads both issuer documents back as STS will: anonymously
 // for a public bucket.
 func (p *Planner) VerifyDocuments(ctx context.Context) error { return p.verifyDocuments(ctx) }
+
+// readHint says why an anonymous read of a document failed, in terms of
+// what to fix, instead of the SDK's "403 Forbidden".
+func readHint(err error, private bool) string {
+	switch {
+	case isCode(err, "AccessDenied", "Forbidden", "403") && !private:
+		return "access denied: the bucket's policy does not allow anonymous s3:GetObject on the document yet. It is the rendered bucket policy (stsrender apply writes it; with ACK or Crossplane owning the bucket, check that its Bucket object carries the policy and has synced, and that Block Public Access allows public policies), then run again"
+	case isNotFound(err):
+		return "not found: the document is not in the bucket; stsrender apply (or --only issuer-documents) uploads it"
+	}
+	return err.Error()
+}

@@ -254,7 +254,9 @@ func TestApplyOnlyIssuerDocuments(t *testing.T) {
 	createBucket(t, env, "demo-oidc", "")
 	res = run("apply", "-f", "cluster.yaml", "--only", "issuer-documents", "--yes")
 	assert.Equal(t, 1, res.code)
-	assert.Contains(t, res.stderr, "verify: read demo-oidc/.well-known/openid-configuration anonymously")
+	assert.Contains(t, res.stderr, "verify: read demo-oidc/.well-known/openid-configuration anonymously: access denied: the bucket's policy does not allow anonymous s3:GetObject")
+	assert.Contains(t, res.stderr, "check that its Bucket object carries the policy and has synced")
+	assert.NotContains(t, res.stderr, "StatusCode: 403", "not the SDK's text")
 
 	// What ACK's Bucket does with the rendered spec.policy.
 	out := filepath.Join(t.TempDir(), "out")

@@ -213,3 +213,16 @@ func TestRenderFromExtractedDirMatchesImage(t *testing.T) {
 		})
 	}
 }
+
+// TestDiffPullSecret: diff pulls images like a render, and --pull-secret
+// (a flag a person types, resolved from the working directory) is the
+// secret both pulls use.
+func TestDiffPullSecret(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "auth.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"auths": "s3cret"`), 0o600))
+	ref := "127.0.0.1:1/ocp/release@sha256:" + strings.Repeat("a", 64)
+	code, _, stderr := run(t, "diff", "--pull-secret", bad, "--from", ref, "--to", ref)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, bad, "the flag's file was read")
+	assert.NotContains(t, stderr, "s3cret")
+}

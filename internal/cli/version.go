@@ -30,20 +30,31 @@ func buildVersion() (v, commit, goVersion string) {
 		return v, commit, goVersion
 	}
 	goVersion = info.GoVersion
-	if v == "" {
+	if v == "" && info.Main.Version != "(devel)" {
 		v = info.Main.Version
 	}
-	if v == "" {
-		v = "(devel)"
-	}
+	revision, modified := "", false
 	for _, setting := range info.Settings {
 		switch setting.Key {
 		case "vcs.revision":
-			commit = setting.Value
+			revision = setting.Value
 		case "vcs.modified":
-			if setting.Value == "true" {
-				commit += " (modified)"
-			}
+			modified = setting.Value == "true"
+		}
+	}
+	switch {
+	case revision == "":
+		commit = "unknown (built without VCS stamping: make build, or go install -buildvcs=auto from a git clone)"
+	case modified:
+		commit = revision + " (modified)"
+	default:
+		commit = revision
+	}
+	if v == "" {
+		// go install from a clone: the commit Go stamped names the build.
+		v = "(devel)"
+		if revision != "" {
+			v = revision[:min(12, len(revision))] + " (devel)"
 		}
 	}
 	return v, commit, goVersion
