@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
+	"strings"
 
 	"sigs.k8s.io/yaml"
 )
@@ -18,7 +20,7 @@ func Decode(file string, data []byte) (*STSCredentials, error) {
 	// a silent last-one-wins.
 	jsonData, err := yaml.YAMLToJSONStrict(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, fmt.Errorf("%s: %w", file, yamlError(err))
 	}
 	var generic any
 	if err := json.Unmarshal(jsonData, &generic); err != nil {
@@ -37,6 +39,23 @@ func Decode(file string, data []byte) (*STSCredentials, error) {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	return &cfg, nil
+}
+
+// duplicateKey is how the YAML parser reports a key written twice.
+var duplicateKey = regexp.MustCompile(`line (\d+): key (".*") already set in map`)
+
+// yamlError words the parser's duplicate-key report as the project words
+// it everywhere else; other YAML errors pass as they are.
+func yamlError(err error) error {
+	matches := duplicateKey.FindAllStringSubmatch(err.Error(), -1)
+	if len(matches) == 0 {
+		return err
+	}
+	var lines []string
+	for _, m := range matches {
+		lines = append(lines, fmt.Sprintf("line %s: key %s is written twice in the same mapping; keep one", m[1], m[2]))
+	}
+	return errors.New(strings.Join(lines, "; "))
 }
 
 // decodeError rewrites encoding/json's type errors, which name Go types

@@ -60,3 +60,10 @@ func TestROSAValidation(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodeSaysKeyWrittenTwice(t *testing.T) {
+	_, err := v1alpha1.Decode("sts.yaml", []byte("apiVersion: stsrender.dev/v1alpha1\nkind: STSCredentials\nmetadata: {name: x}\nspec:\n  name: x\n  release:\n    image: a\n    image: b\n"))
+	if err == nil || err.Error() != `sts.yaml: line 8: key "image" is written twice in the same mapping; keep one` {
+		t.Fatalf("got %v", err)
+	}
+}

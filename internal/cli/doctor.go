@@ -49,7 +49,9 @@ renders; --token adds the token checks (the file a pod has at
 /var/run/secrets/openshift/serviceaccount/token); --secret reads a credentials
 Secret (YAML as oc get secret -o yaml prints it, or the credentials INI file)
 and takes the role from it; --authentication reads the cluster's
-Authentication. Without -f it works from the token and the Secret alone.
+Authentication. Without -f it needs --token (the issuer is its iss) and checks the
+role --secret or --role-arn names; --region (default $AWS_REGION) is then where
+IAM and STS are called, and --aws=false checks the issuer, token and files only.
 
 Each line is pass, FAIL or skip (with why); a FAIL says which STS error a pod
 sees and how to fix it. Exit status: 0 nothing failed, 1 something did. It is
