@@ -141,7 +141,7 @@ func TestApplyFromGitNeedsTheOperatorsConsent(t *testing.T) {
 func TestDuplicateKeysAreRejected(t *testing.T) {
 	_, err := fn.ParseConfig("c.yaml", []byte(config("  aws:\n    accountID: \"999999999999\"\n")), ".")
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `"aws" already set in map`)
+	assert.Contains(t, err.Error(), `key "aws" is written twice in the same mapping`)
 }
 
 func TestOversizeStreamRequestIsRefused(t *testing.T) {
