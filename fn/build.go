@@ -60,11 +60,17 @@ func Build(ctx context.Context, cfg *Config, opts Options) (*Result, error) {
 	result := &Result{Selection: selection}
 	requests := selection.Requests
 	params.Dropped = selection.Dropped()
+	operatorReqs, operators, err := operatorRequests(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("read spec.operators: %w", err)
+	}
+	params.Operators = operators
 	if target := cfg.Spec.Release.UpgradeTo; target != "" {
 		if requests, err = upgradeWindow(ctx, cfg, opts, inclusion, manifests, result, &params); err != nil {
 			return nil, fmt.Errorf("spec.release.upgradeTo: %w", err)
 		}
 	}
+	requests = append(requests, operatorReqs...)
 	if len(requests) == 0 && !cfg.Spec.Release.AllowNoRequests {
 		return nil, fmt.Errorf("select CredentialsRequests: no AWS CredentialsRequest was selected (%s). A wrong directory or image, or filters that drop everything, look like this: check the source and --explain; set spec.release.allowNoRequests: true if none is expected", selection.Summary())
 	}
@@ -254,7 +260,7 @@ func loadManifests(ctx context.Context, cfg *Config, opts Options) (*release.Man
 			return nil, fmt.Errorf("spec.release.image: pulling release images is not available here")
 		}
 		return opts.Fetch(ctx, r, cfg.files)
-	case len(opts.Stream) > 0:
+	case len(opts.Stream) > 0, len(cfg.Spec.Operators) > 0:
 		return &release.Manifests{}, nil
 	default:
 		return nil, fmt.Errorf("spec.release: set image (a release image) or manifestsDir (extracted CredentialsRequests)")

@@ -29,7 +29,11 @@ func bindServiceAccounts(m *render.Model, spec *v1alpha1.ServiceAccountsSpec, st
 	boundTo := map[render.NamespacedName]render.CredentialsRequest{} // service account -> request
 	for _, role := range m.Roles {
 		ref := role.Request.SecretRef
-		if !fromStream[ref] {
+		// An OperatorHub operator's request (spec.operators) binds its
+		// service accounts too: an operator such as cert-manager reads the
+		// webhook's role, not a CCO Secret.
+		operatorOwned := role.Request.SecretByCCO
+		if !fromStream[ref] && !operatorOwned {
 			continue
 		}
 		podIdentity, err := boolAnnotation(role.Request, v1alpha1.PodIdentityAnnotation, true)
@@ -60,7 +64,11 @@ func bindServiceAccounts(m *render.Model, spec *v1alpha1.ServiceAccountsSpec, st
 				}
 				continue
 			}
-			node, err := objectNode(outputs.ServiceAccount(ref.Namespace, sa, annotations))
+			emitted := annotations
+			if operatorOwned {
+				emitted = annotationPatch(annotations)
+			}
+			node, err := objectNode(outputs.ServiceAccount(ref.Namespace, sa, emitted))
 			if err != nil {
 				return nil, err
 			}
@@ -77,6 +85,21 @@ func bindServiceAccounts(m *render.Model, spec *v1alpha1.ServiceAccountsSpec, st
 	return slices.DeleteFunc(generated, func(n *yaml.RNode) bool {
 		return n.GetKind() == "Secret" && n.GetApiVersion() == "v1" && dropSecret[render.NamespacedName{Namespace: n.GetNamespace(), Name: n.GetName()}]
 	}), nil
+}
+
+// annotationPatch turns the webhook's annotations into a patch of a
+// ServiceAccount that the operator (OLM) owns: applied server-side as a
+// partial object by Argo CD and Flux, it adds the annotations and takes
+// nothing else of the object, so neither side fights the other over it.
+func annotationPatch(annotations map[string]string) map[string]string {
+	out := map[string]string{
+		"argocd.argoproj.io/sync-options": "ServerSideApply=true",
+		"kustomize.toolkit.fluxcd.io/ssa": "Merge",
+	}
+	for k, v := range annotations {
+		out[k] = v
+	}
+	return out
 }
 
 // boolAnnotation reads a "true"/"false" annotation of a request.

@@ -147,6 +147,16 @@ func (p *Processor) process(rl *framework.ResourceList) error {
 		}
 	}
 	rl.Results = append(rl.Results, summaryResults(result)...)
+	warnings, err := wireSubscriptions(result.Model, passThrough)
+	if err != nil {
+		return err
+	}
+	rl.Results = append(rl.Results, warnings...)
+	if p.Log != nil {
+		for _, w := range warnings {
+			fmt.Fprintf(p.Log, "stsrender: warning: %s\n", w.Message)
+		}
+	}
 	if p.Log != nil && len(result.Selection.UnevaluatedGates) > 0 {
 		fmt.Fprintf(p.Log, "stsrender: %s\n", result.Selection.Summary())
 	}

@@ -48,12 +48,23 @@ type CredentialsRequest struct {
 	// that create their own request (OLM token auth): CCO then writes the
 	// Secret itself, for the role of this ARN.
 	STSIAMRoleARN string
+	// SecretByCCO marks a request whose Secret the cloud-credential
+	// operator writes although the file has no stsIAMRoleARN yet: an
+	// OperatorHub operator's, which creates its request itself once the
+	// Subscription hands it the role.
+	SecretByCCO bool
 }
+
+// IsDNSLabel reports whether s is a namespace name (RFC 1123 label).
+func IsDNSLabel(s string) bool { return len(s) <= 63 && dnsLabel.MatchString(s) }
+
+// IsDNSSubdomain reports whether s is an object name (RFC 1123 subdomain).
+func IsDNSSubdomain(s string) bool { return len(s) <= 253 && dnsSubdomain.MatchString(s) }
 
 // BrokeredByCCO reports whether the cloud-credential operator writes this
 // request's Secret (an stsIAMRoleARN is set): stsrender renders the role
 // under the ARN's name and no Secret.
-func (cr CredentialsRequest) BrokeredByCCO() bool { return cr.STSIAMRoleARN != "" }
+func (cr CredentialsRequest) BrokeredByCCO() bool { return cr.STSIAMRoleARN != "" || cr.SecretByCCO }
 
 // KubernetesTokenPath is the service-account token every pod has, which
 // CCO names in a Secret it brokers when the request has no cloudTokenPath.

@@ -148,6 +148,13 @@ func (m *Model) Manifests() ([]Manifest, error) {
 			out = append(out, Manifest{Path: SecretPath(r.Secret), YAML: secretYAML(r.Secret)})
 		}
 	}
+	for _, op := range m.Operators {
+		y, err := marshalYAML(configMapObject{APIVersion: "v1", Kind: "ConfigMap", Metadata: objectMeta{Name: OperatorConfigMapName, Namespace: op.Namespace}, Data: op.RoleARNs})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Manifest{Path: OperatorConfigMapPath(op), YAML: y})
+	}
 	if m.UpgradeableTo != "" {
 		y, err := marshalYAML(namespaceObject{APIVersion: "operator.openshift.io/v1", Kind: "CloudCredential", Metadata: annotatedMeta{Name: "cluster", Annotations: map[string]string{
 			UpgradeableToAnnotation: m.UpgradeableTo,
@@ -163,6 +170,37 @@ func (m *Model) Manifests() ([]Manifest, error) {
 	return out, nil
 }
 
+// OperatorConfigMapPath is where the CLI render writes an operator's
+// ConfigMap of role ARNs.
+func OperatorConfigMapPath(op OperatorRoles) string {
+	return fmt.Sprintf("manifests/%s-%s-role-arns.yaml", op.Namespace, OperatorConfigMapName)
+}
+
+// SubscriptionPatchPath is where the CLI render writes the merge patch of
+// an operator's Subscription (oc patch subscription --type merge).
+func SubscriptionPatchPath(op OperatorRoles) string {
+	return fmt.Sprintf("manifests/subscription-%s-%s-patch.yaml", op.Namespace, op.Name)
+}
+
+// SubscriptionPatch is the merge patch that sets the operator's role
+// variables. A merge patch replaces spec.config.env whole: the file lists
+// only stsrender's variables, so keep the Subscription's others in it
+// when there are any (the KRM function edits the Subscription in place and
+// keeps them).
+func SubscriptionPatch(op OperatorRoles) ([]byte, error) {
+	var patch subscriptionPatch
+	patch.APIVersion, patch.Kind = SubscriptionAPIVersion, SubscriptionKind
+	patch.Metadata = objectMeta{Name: op.Name, Namespace: op.Namespace}
+	patch.Spec.Config.Env = op.Env
+	return marshalYAML(patch)
+}
+
+// The OLM Subscription an operator is installed by.
+const (
+	SubscriptionAPIVersion = "operators.coreos.com/v1alpha1"
+	SubscriptionKind       = "Subscription"
+)
+
 // NamespacePath is where the CLI render writes a Namespace object.
 func NamespacePath(ns string) string { return "manifests/namespace-" + ns + ".yaml" }
 
@@ -172,6 +210,24 @@ func NamespacePath(ns string) string { return "manifests/namespace-" + ns + ".ya
 var keepAnnotations = map[string]string{
 	"argocd.argoproj.io/sync-options":   "Prune=false,Delete=false",
 	"kustomize.toolkit.fluxcd.io/prune": "disabled",
+}
+
+type configMapObject struct {
+	APIVersion string            `yaml:"apiVersion"`
+	Kind       string            `yaml:"kind"`
+	Metadata   objectMeta        `yaml:"metadata"`
+	Data       map[string]string `yaml:"data"`
+}
+
+type subscriptionPatch struct {
+	APIVersion string     `yaml:"apiVersion"`
+	Kind       string     `yaml:"kind"`
+	Metadata   objectMeta `yaml:"metadata"`
+	Spec       struct {
+		Config struct {
+			Env []EnvVar `yaml:"env"`
+		} `yaml:"config"`
+	} `yaml:"spec"`
 }
 
 type annotatedMeta struct {
@@ -199,6 +255,16 @@ func (m *Model) Files() ([]File, error) {
 			return nil, fmt.Errorf("%s: spec.secretRef.name is too long for a file name: %s is %d bytes, over the %d a file system allows (Kubernetes accepts it, ccoctl's file layout does not); shorten the Secret name", secretRefOf(m, mf.Path), base, len(base), maxFileNameBytes)
 		}
 		files = append(files, File{Path: mf.Path, Mode: manifestFileMode, Data: mf.YAML})
+	}
+	for _, op := range m.Operators {
+		if len(op.Env) == 0 {
+			continue
+		}
+		patch, err := SubscriptionPatch(op)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, File{Path: SubscriptionPatchPath(op), Mode: manifestFileMode, Data: patch})
 	}
 	if m.Bucket != nil {
 		for _, obj := range m.Bucket.Objects {

@@ -39,6 +39,9 @@ type Model struct {
 	// cluster does not use to why (a disabled capability, a feature set):
 	// an owned role of such a name is an orphan with a known reason.
 	Dropped map[string]string
+	// Operators are the OperatorHub operators (spec.operators) with their
+	// roles' ARNs.
+	Operators []OperatorRoles
 	// HostedControlPlane marks a ROSA HCP cluster: the hosted control plane
 	// consumes the roles itself, so there are no Secrets and no
 	// Authentication, and roles carry managed policies.

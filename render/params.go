@@ -43,6 +43,9 @@ type Params struct {
 	UpgradeableTo string
 	Namespaces    []string
 	Dropped       []DroppedRequest
+	// Operators are the OperatorHub operators among the requests, whose
+	// role ARNs go to Subscriptions and ConfigMaps.
+	Operators []Operator
 	// HostedControlPlane, when set, renders a ROSA HCP cluster's operator
 	// roles instead of CredentialsRequests.
 	HostedControlPlane *HostedControlPlane

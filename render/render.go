@@ -50,6 +50,9 @@ func Render(p Params, requests []CredentialsRequest) (*Model, error) {
 	if m.Roles, err = roles(p, m.Partition, m.Issuer, m.OIDCProvider.ARN, tags, requests); err != nil {
 		return nil, err
 	}
+	if m.Operators, err = operatorRoles(p.Operators, m.Roles); err != nil {
+		return nil, err
+	}
 	m.UpgradeableTo = p.UpgradeableTo
 	m.Namespaces = p.Namespaces
 	if len(p.Dropped) > 0 {
@@ -234,7 +237,7 @@ func roles(p Params, partition Partition, issuer Issuer, providerARN string, tag
 		// The name's parts are DNS names (checked when parsing and by the
 		// bucket rules), all characters IAM accepts in role names.
 		name := RoleName(p.Name, cr.SecretRef, p.RoleNaming)
-		if cr.BrokeredByCCO() {
+		if cr.STSIAMRoleARN != "" {
 			var err error
 			if name, err = brokeredRoleName(p, partition, cr); err != nil {
 				errs = append(errs, fmt.Errorf("%s: spec.providerSpec.stsIAMRoleARN: %w", where, err))

@@ -10,6 +10,7 @@ func RequiredFields() map[string][]string {
 		"STSCredentials.spec":              {"name", "aws"},
 		"STSCredentials.spec.aws":          {"accountID", "region"},
 		"STSCredentials.spec.outputs.hive": {"secretName"},
+		"STSCredentials.spec.operators[]":  {"name", "namespace"},
 	}
 }
 

@@ -1,5 +1,7 @@
 package v1alpha1
 
+import "encoding/json"
+
 // API group, version and kind of the config.
 const (
 	APIVersion = "stsrender.dev/v1alpha1"
@@ -40,6 +42,12 @@ type Spec struct {
 	// provider, instead of roles from a release's CredentialsRequests; no
 	// Secret and no Authentication is emitted, and spec.release is unused.
 	ROSA *ROSASpec `json:"rosa,omitempty"`
+	// Operators are OperatorHub operators on an STS cluster (OLM token
+	// auth): for each, the roles of its own CredentialsRequests (their ARNs
+	// go to the Subscription's spec.config.env, ROLEARN) and of its
+	// operands' (their ARNs go to a ConfigMap for operand custom resources).
+	// CCO writes these requests' Secrets, so none is rendered.
+	Operators []OperatorSpec `json:"operators,omitempty"`
 	// Apply also creates or updates the AWS side during the render (CI renders
 	// with credentials); in function mode it also needs the operator's
 	// STSRENDER_ALLOW_APPLY naming the account. Default false: the render stays
@@ -71,6 +79,56 @@ type AWSSpec struct {
 	// full name).
 	// +enum: truncate, hashed
 	RoleNaming string `json:"roleNaming,omitempty"`
+}
+
+// OperatorSpec is one operator installed from OperatorHub.
+type OperatorSpec struct {
+	// Name is the Subscription's metadata.name.
+	Name string `json:"name"`
+	// Namespace is the Subscription's namespace.
+	Namespace string `json:"namespace"`
+	// CredentialsRequests are the operator's own requests, as it publishes
+	// them: the first one's role ARN goes to the Subscription's ROLEARN
+	// unless an entry names another variable.
+	CredentialsRequests []OperatorRequest `json:"credentialsRequests,omitempty"`
+	// OperandCredentialsRequests are the requests of what the operator
+	// deploys (the ALBO controller): their role ARNs are wired into operand
+	// custom resources from the ConfigMap stsrender-role-arns.
+	OperandCredentialsRequests []OperatorRequest `json:"operandCredentialsRequests,omitempty"`
+}
+
+// OperatorRequest is a file holding CredentialsRequests (relative to the
+// config, inside the kustomization in function mode): its name alone, or
+// the name with the Subscription variable to receive the role's ARN and
+// the service accounts that really assume it.
+// +stringForm: file
+type OperatorRequest struct {
+	// File holds the request(s), exactly as the operator publishes them.
+	File string `json:"file"`
+	// Env is the Subscription's spec.config.env variable that receives the
+	// role's ARN (default ROLEARN for the first of credentialsRequests;
+	// EFS CSI also needs NODE_ROLEARN).
+	Env string `json:"env,omitempty"`
+	// ServiceAccounts are added to the request's serviceAccountNames: the
+	// service accounts that assume the role when the request lists too few
+	// (or none, as some operators create them).
+	ServiceAccounts []string `json:"serviceAccounts,omitempty"`
+}
+
+// UnmarshalJSON takes the file name alone or the object form.
+func (r *OperatorRequest) UnmarshalJSON(data []byte) error {
+	var file string
+	if err := json.Unmarshal(data, &file); err == nil {
+		*r = OperatorRequest{File: file}
+		return nil
+	}
+	type plain OperatorRequest
+	var p plain
+	if err := json.Unmarshal(data, &p); err != nil {
+		return err
+	}
+	*r = OperatorRequest(p)
+	return nil
 }
 
 // OIDCSpec describes the service-account token issuer.

@@ -3,6 +3,7 @@ package v1alpha1
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -37,6 +38,7 @@ func (c *STSCredentials) Validate() error {
 	if s.ROSA != nil {
 		errs = append(errs, s.validateROSA()...)
 	}
+	errs = append(errs, s.validateOperators()...)
 	if s.OIDC.PublicKey != "" && s.OIDC.PublicKeyFile != "" {
 		errs = append(errs, errors.New("spec.oidc: set publicKeyFile or publicKey, not both"))
 	}
@@ -156,4 +158,67 @@ func (c *Capabilities) Release() *release.Capabilities {
 		return nil
 	}
 	return &release.Capabilities{BaselineCapabilitySet: c.BaselineCapabilitySet, AdditionalEnabledCapabilities: c.AdditionalEnabledCapabilities}
+}
+
+// envName is a POSIX environment variable name, as spec.config.env takes.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// validateOperators checks spec.operators as far as it can without reading
+// the request files: names, one entry per Subscription and per file, and
+// the variables that receive ARNs.
+func (s Spec) validateOperators() []error {
+	var errs []error
+	subscriptions := map[string]int{}
+	files := map[string]string{}
+	for i, op := range s.Operators {
+		at := fmt.Sprintf("spec.operators[%d]", i)
+		if !render.IsDNSLabel(op.Namespace) {
+			errs = append(errs, fmt.Errorf("%s.namespace: %q is not a namespace name (the Subscription's namespace)", at, op.Namespace))
+		}
+		if !render.IsDNSSubdomain(op.Name) {
+			errs = append(errs, fmt.Errorf("%s.name: %q is not a Subscription name", at, op.Name))
+		}
+		key := op.Namespace + "/" + op.Name
+		if first, dup := subscriptions[key]; dup {
+			errs = append(errs, fmt.Errorf("%s: Subscription %s is also claimed by spec.operators[%d]; list each operator once", at, key, first))
+		}
+		subscriptions[key] = i
+		if len(op.CredentialsRequests)+len(op.OperandCredentialsRequests) == 0 {
+			errs = append(errs, fmt.Errorf("%s: list the operator's credentialsRequests or operandCredentialsRequests", at))
+		}
+		envs := map[string]string{}
+		for _, list := range []struct {
+			field   string
+			entries []OperatorRequest
+		}{{"credentialsRequests", op.CredentialsRequests}, {"operandCredentialsRequests", op.OperandCredentialsRequests}} {
+			for j, e := range list.entries {
+				field := fmt.Sprintf("%s.%s[%d]", at, list.field, j)
+				switch {
+				case e.File == "":
+					errs = append(errs, fmt.Errorf("%s.file: required (the file holding the operator's CredentialsRequest)", field))
+					continue
+				case files[e.File] != "":
+					errs = append(errs, fmt.Errorf("%s: %s is also listed at %s; list each request once", field, e.File, files[e.File]))
+				}
+				files[e.File] = field
+				if e.Env != "" {
+					if !envName.MatchString(e.Env) {
+						errs = append(errs, fmt.Errorf("%s.env: %q is not an environment variable name", field, e.Env))
+					} else if first, dup := envs[e.Env]; dup {
+						errs = append(errs, fmt.Errorf("%s.env: %s also receives the role of %s; one role per variable", field, e.Env, first))
+					}
+					envs[e.Env] = field
+				}
+				for k, sa := range e.ServiceAccounts {
+					if !render.IsDNSSubdomain(sa) {
+						errs = append(errs, fmt.Errorf("%s.serviceAccounts[%d]: %q is not a service account name", field, k, sa))
+					}
+				}
+			}
+		}
+	}
+	if len(s.Operators) > 0 && s.ROSA != nil {
+		errs = append(errs, errors.New("spec.operators: not with spec.rosa: a ROSA HCP config renders the hosted control plane's operator roles only; render OperatorHub operators' roles with a config of their own"))
+	}
+	return errs
 }

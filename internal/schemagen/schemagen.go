@@ -31,6 +31,7 @@ type Schema struct {
 	Required             []string           `json:"required,omitempty"`
 	AdditionalProperties any                `json:"additionalProperties,omitempty"`
 	Items                *Schema            `json:"items,omitempty"`
+	AnyOf                []*Schema          `json:"anyOf,omitempty"`
 }
 
 // Generate reads the package in dir and returns the schema of root, as
@@ -43,6 +44,7 @@ func Generate(dir, root string, required map[string][]string) ([]byte, error) {
 	}
 	types := map[string]*ast.StructType{}
 	docs := map[string]string{}
+	stringForms := map[string]bool{}
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
@@ -65,11 +67,12 @@ func Generate(dir, root string, required map[string][]string) ([]byte, error) {
 				if st, ok := ts.Type.(*ast.StructType); ok {
 					types[ts.Name.Name] = st
 					docs[ts.Name.Name], _ = describe(gd.Doc)
+					stringForms[ts.Name.Name] = gd.Doc != nil && strings.Contains(gd.Doc.Text(), "+stringForm:")
 				}
 			}
 		}
 	}
-	g := &generator{types: types, docs: docs, required: required}
+	g := &generator{types: types, docs: docs, stringForms: stringForms, required: required}
 	s, err := g.object(root, root)
 	if err != nil {
 		return nil, err
@@ -88,9 +91,10 @@ func Generate(dir, root string, required map[string][]string) ([]byte, error) {
 }
 
 type generator struct {
-	types    map[string]*ast.StructType
-	docs     map[string]string
-	required map[string][]string
+	types       map[string]*ast.StructType
+	docs        map[string]string
+	stringForms map[string]bool // types that also take a plain string ("+stringForm:")
+	required    map[string][]string
 }
 
 func (g *generator) object(name, path string) (*Schema, error) {
@@ -143,7 +147,11 @@ func (g *generator) schemaOf(expr ast.Expr, path string) (*Schema, error) {
 		case "int", "int64":
 			return &Schema{Type: "integer"}, nil
 		}
-		return g.object(t.Name, path)
+		obj, err := g.object(t.Name, path)
+		if err != nil || !g.stringForms[t.Name] {
+			return obj, err
+		}
+		return &Schema{AnyOf: []*Schema{{Type: "string"}, obj}}, nil
 	case *ast.ArrayType:
 		items, err := g.schemaOf(t.Elt, path+"[]")
 		if err != nil {
@@ -175,6 +183,9 @@ func describe(cg *ast.CommentGroup) (string, []string) {
 	var enum []string
 	for _, l := range strings.Split(strings.TrimSpace(cg.Text()), "\n") {
 		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "+stringForm:") {
+			continue
+		}
 		if v, ok := strings.CutPrefix(l, "+enum:"); ok {
 			for _, e := range strings.Split(v, ",") {
 				enum = append(enum, strings.TrimSpace(e))
