@@ -227,3 +227,47 @@ func howFetched(rawURL string, doc *fetched) string {
 	}
 	return how
 }
+
+// ServedKeys fetches the live issuer's keys.json the way the issuer checks
+// do (the discovery document, then its jwks_uri, https on the issuer's
+// host only) and returns the served keys by kid and the keys.json URL.
+func ServedKeys(ctx context.Context, client *http.Client, issuer string) (map[string]render.ServedKey, string, error) {
+	if err := render.ValidateIssuerURL(issuer); err != nil {
+		return nil, "", err
+	}
+	d := &Doctor{HTTP: client}
+	discoveryURL := issuer + "/" + render.DiscoveryKey
+	doc, err := d.get(ctx, discoveryURL)
+	switch {
+	case err != nil:
+		return nil, "", fmt.Errorf("%s: %w", discoveryURL, err)
+	case doc.status != http.StatusOK:
+		return nil, "", fmt.Errorf("%s answered HTTP %d", discoveryURL, doc.status)
+	}
+	var discovery struct {
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if err := json.Unmarshal(doc.body, &discovery); err != nil {
+		return nil, "", fmt.Errorf("%s is not JSON", discoveryURL)
+	}
+	jwksURL := discovery.JWKSURI
+	if jwksURL == "" {
+		jwksURL = issuer + "/" + render.JWKSKey
+	}
+	host, _, _ := strings.Cut(strings.TrimPrefix(issuer, "https://"), "/")
+	if err := checkFetchURL(jwksURL, host); err != nil {
+		return nil, "", fmt.Errorf("jwks_uri: %w", err)
+	}
+	keys, err := d.get(ctx, jwksURL)
+	switch {
+	case err != nil:
+		return nil, jwksURL, fmt.Errorf("%s: %w", jwksURL, err)
+	case keys.status != http.StatusOK:
+		return nil, jwksURL, fmt.Errorf("%s answered HTTP %d", jwksURL, keys.status)
+	}
+	served, err := render.ParseKeySet(keys.body)
+	if err != nil {
+		return nil, jwksURL, fmt.Errorf("%s: %w", jwksURL, err)
+	}
+	return served, jwksURL, nil
+}

@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"errors"
 	"github.com/stsrender/stsrender/api/v1alpha1"
 	"github.com/stsrender/stsrender/internal/fsguard"
 	"github.com/stsrender/stsrender/render"
@@ -110,5 +111,20 @@ func (c *Config) Params() (render.Params, error) {
 		}
 		p.PublicKeys = append(p.PublicKeys, render.PublicKey{Source: f, PEM: data})
 	}
+	if next := s.OIDC.NextPublicKeyFile; next != "" {
+		data, err := c.files.Read("spec.oidc.nextPublicKeyFile", next, fsguard.MaxKeyBytes)
+		if err != nil {
+			return render.Params{}, err
+		}
+		p.PublicKeys = append(p.PublicKeys, render.PublicKey{Source: next, PEM: data})
+	}
 	return p, nil
+}
+
+// NextPublicKey reads spec.oidc.nextPublicKeyFile.
+func (c *Config) NextPublicKey() ([]byte, error) {
+	if c.Spec.OIDC.NextPublicKeyFile == "" {
+		return nil, errors.New("spec.oidc.nextPublicKeyFile: required: the next key's public half, published beside the current one before the cluster is handed the key")
+	}
+	return c.files.Read("spec.oidc.nextPublicKeyFile", c.Spec.OIDC.NextPublicKeyFile, fsguard.MaxKeyBytes)
 }

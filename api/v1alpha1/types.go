@@ -145,6 +145,10 @@ type OIDCSpec struct {
 	// AdditionalPublicKeyFiles are older or next keys still published in
 	// keys.json during a rotation.
 	AdditionalPublicKeyFiles []string `json:"additionalPublicKeyFiles,omitempty"`
+	// NextPublicKeyFile is the public half of the key the cluster will sign
+	// with after a rotation, published beside the current one before
+	// stsrender rotate-key hands the key to the cluster.
+	NextPublicKeyFile string `json:"nextPublicKeyFile,omitempty"`
 	// PrivateBucket serves the issuer from a private bucket behind CloudFront;
 	// issuerURL must then be given.
 	PrivateBucket bool `json:"privateBucket,omitempty"`

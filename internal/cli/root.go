@@ -126,6 +126,7 @@ the same work from the command line.`,
 		newDeleteCommand(s),
 		newPermissionsCommand(s),
 		newCreateKeyPairCommand(s),
+		newRotateKeyCommand(s),
 		newVersionCommand(s),
 	)
 	return root
