@@ -58,6 +58,11 @@ func (p *Planner) run(ctx context.Context, c *Change) error {
 		return nil
 	}
 	switch {
+	case c.MintedUser && !p.PruneMintedUsers:
+		if p.Log != nil {
+			fmt.Fprintf(p.Log, "left minted user %s; apply --prune-minted-users deletes it once the cluster runs on STS\n", c.Name)
+		}
+		return nil
 	case c.Orphan && c.Filtered:
 		if p.Log != nil {
 			fmt.Fprintf(p.Log, "left orphan %s %s (%s)\n", c.Kind, c.Name, c.Reason)

@@ -85,6 +85,17 @@ func ScopedPolicy(m *render.Model) ([]byte, error) {
 		// back to reading role by role without it. It cannot be scoped.
 		render.Statement{Sid: "OptionalBatchedRoleReads", Effect: "Allow", Action: []string{"iam:GetAccountAuthorizationDetails"}, Resource: "*"},
 	)
+	if m.MigrationInfraID != "" {
+		// plan lists the users CCO minted (ListUsers cannot be scoped);
+		// apply --prune-minted-users deletes them and what they hold.
+		doc.Statement = append(doc.Statement,
+			render.Statement{Effect: "Allow", Action: []string{"iam:ListUsers"}, Resource: "*"},
+			render.Statement{Effect: "Allow", Action: []string{
+				"iam:ListUserTags", "iam:ListAccessKeys", "iam:ListUserPolicies", "iam:ListAttachedUserPolicies",
+				"iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DetachUserPolicy", "iam:DeleteUser",
+			}, Resource: fmt.Sprintf("arn:%s:iam::%s:user/%s-*", p, m.AccountID, m.MigrationInfraID)},
+		)
+	}
 	if m.Bucket != nil && m.Bucket.Private {
 		cf := fmt.Sprintf("arn:%s:cloudfront::%s:", p, m.AccountID)
 		doc.Statement = append(doc.Statement,

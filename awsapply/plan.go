@@ -59,6 +59,9 @@ type Change struct {
 	// has and the cluster's filters dropped: a filter that is wrong would
 	// otherwise cost the cluster a role, so Prune leaves it.
 	Filtered bool `json:"filtered,omitempty"`
+	// MintedUser marks an IAM user CCO minted before a migration to STS;
+	// apply deletes it only with Planner.PruneMintedUsers.
+	MintedUser bool `json:"mintedUser,omitempty"`
 	// Loosens says how the trust-policy update would let more principals
 	// assume the role than the policy in AWS does (see trustLoosening).
 	// Apply refuses it unless Planner.AllowLoosening.
@@ -174,6 +177,9 @@ type Planner struct {
 	// distribution by the ownership tag, as ccoctl does, for a model from
 	// render.Identity that knows the name but not the issuer.
 	FindByTag bool
+	// PruneMintedUsers makes apply delete the IAM users CCO minted for a
+	// migrating cluster (Model.MigrationInfraID).
+	PruneMintedUsers bool
 	// Prune makes apply delete orphans: owned roles under the role path
 	// that the render no longer has. Without it they are planned and left.
 	Prune bool
@@ -209,6 +215,13 @@ func (p *Planner) Plan(ctx context.Context) (*Plan, error) {
 		return nil, err
 	}
 	plan.Changes = append(plan.Changes, roles...)
+	if p.Model.MigrationInfraID != "" {
+		users, err := p.planMintedUsers(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("plan minted users: %w", err)
+		}
+		plan.Changes = append(plan.Changes, users...)
+	}
 	return plan, nil
 }
 

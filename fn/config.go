@@ -63,7 +63,15 @@ func (c *Config) IdentityParams() render.Params {
 		PrivateBucket:          s.OIDC.PrivateBucket,
 		RoleNaming:             render.RoleNaming(s.AWS.RoleNaming),
 		HostedControlPlane:     hostedControlPlane(s.ROSA),
+		MigrationInfraID:       migrationInfraID(s.Migration),
 	}
+}
+
+func migrationInfraID(m *v1alpha1.MigrationSpec) string {
+	if m == nil {
+		return ""
+	}
+	return m.InfraID
 }
 
 // hostedControlPlane converts spec.rosa; nil without it.

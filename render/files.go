@@ -148,6 +148,15 @@ func (m *Model) Manifests() ([]Manifest, error) {
 			out = append(out, Manifest{Path: SecretPath(r.Secret), YAML: secretYAML(r.Secret)})
 		}
 	}
+	if m.MigrationInfraID != "" {
+		y, err := marshalYAML(cloudCredentialObject{APIVersion: "operator.openshift.io/v1", Kind: "CloudCredential",
+			Metadata: annotatedMeta{Name: "cluster", Annotations: map[string]string{"argocd.argoproj.io/sync-options": "ServerSideApply=true"}},
+			Spec:     map[string]string{"credentialsMode": "Manual"}})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Manifest{Path: CloudCredentialManualPath, YAML: y})
+	}
 	for _, op := range m.Operators {
 		y, err := marshalYAML(configMapObject{APIVersion: "v1", Kind: "ConfigMap", Metadata: objectMeta{Name: OperatorConfigMapName, Namespace: op.Namespace}, Data: op.RoleARNs})
 		if err != nil {
@@ -210,6 +219,19 @@ func NamespacePath(ns string) string { return "manifests/namespace-" + ns + ".ya
 var keepAnnotations = map[string]string{
 	"argocd.argoproj.io/sync-options":   "Prune=false,Delete=false",
 	"kustomize.toolkit.fluxcd.io/prune": "disabled",
+}
+
+// CloudCredentialManualPath is where the CLI render writes the
+// CloudCredential of a migration, which switches CCO to Manual mode. Only
+// spec.credentialsMode is stsrender's: Argo CD applies it server-side, as
+// a partial object.
+const CloudCredentialManualPath = "manifests/cloudcredential-manual.yaml"
+
+type cloudCredentialObject struct {
+	APIVersion string            `yaml:"apiVersion"`
+	Kind       string            `yaml:"kind"`
+	Metadata   annotatedMeta     `yaml:"metadata"`
+	Spec       map[string]string `yaml:"spec"`
 }
 
 type configMapObject struct {
@@ -328,9 +350,15 @@ func secretYAML(s Secret) []byte {
 	// The label and annotation CCO puts on the Secrets it writes, so the
 	// operator's tooling (and CCO's own secret handling) sees the same.
 	b.WriteString("\n  labels:\n    " + CredentialsRequestLabel + ": \"true\"")
-	if cr := s.CredentialsRequest; cr.Namespace != "" && cr.Name != "" {
-		b.WriteString("\n  annotations:\n    " + CredentialsRequestLabel + ": ")
-		b.WriteString(cr.String())
+	if cr := s.CredentialsRequest; cr.Namespace != "" && cr.Name != "" || s.Replace {
+		b.WriteString("\n  annotations:")
+		if s.Replace {
+			b.WriteString("\n    argocd.argoproj.io/sync-options: Replace=true\n    kustomize.toolkit.fluxcd.io/force: enabled")
+		}
+		if cr.Namespace != "" && cr.Name != "" {
+			b.WriteString("\n    " + CredentialsRequestLabel + ": ")
+			b.WriteString(cr.String())
+		}
 	}
 	b.WriteString("\nstringData:\n  credentials: |-\n")
 	for _, line := range strings.Split(s.Credentials, "\n") {

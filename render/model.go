@@ -39,6 +39,9 @@ type Model struct {
 	// cluster does not use to why (a disabled capability, a feature set):
 	// an owned role of such a name is an orphan with a known reason.
 	Dropped map[string]string
+	// MigrationInfraID is the infrastructure name of a cluster that moves
+	// to STS from mint mode; empty otherwise.
+	MigrationInfraID string
 	// Operators are the OperatorHub operators (spec.operators) with their
 	// roles' ARNs.
 	Operators []OperatorRoles
@@ -134,6 +137,10 @@ type Secret struct {
 	// CredentialsRequest is the request the Secret serves, named in the
 	// annotation CCO puts on the Secrets it writes.
 	CredentialsRequest NamespacedName
+	// Replace makes Argo CD and Flux replace the Secret instead of merging
+	// it: a migrated cluster's Secret still holds the minted access keys,
+	// which a merge would keep beside the new credentials.
+	Replace bool
 	// Credentials is the AWS shared-config profile the operator reads.
 	Credentials string
 }

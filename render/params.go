@@ -43,6 +43,10 @@ type Params struct {
 	UpgradeableTo string
 	Namespaces    []string
 	Dropped       []DroppedRequest
+	// MigrationInfraID, when set, renders the STS enablement of a running
+	// cluster of that infrastructure name: replaced Secrets, the Manual
+	// CloudCredential, and the minted users to clean up.
+	MigrationInfraID string
 	// Operators are the OperatorHub operators among the requests, whose
 	// role ARNs go to Subscriptions and ConfigMaps.
 	Operators []Operator

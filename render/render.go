@@ -53,6 +53,9 @@ func Render(p Params, requests []CredentialsRequest) (*Model, error) {
 	if m.Operators, err = operatorRoles(p.Operators, m.Roles); err != nil {
 		return nil, err
 	}
+	for i := range m.Roles {
+		m.Roles[i].Secret.Replace = p.MigrationInfraID != "" && m.Roles[i].HasSecret()
+	}
 	m.UpgradeableTo = p.UpgradeableTo
 	m.Namespaces = p.Namespaces
 	if len(p.Dropped) > 0 {
@@ -92,6 +95,7 @@ func identity(p Params) (*Model, []Tag, error) {
 		RolePath:           p.RolePath,
 		RolePrefix:         p.Name,
 		HostedControlPlane: p.HostedControlPlane != nil,
+		MigrationInfraID:   p.MigrationInfraID,
 	}
 	if h := p.HostedControlPlane; h != nil && h.OperatorRolePrefix != "" {
 		m.RolePrefix = h.OperatorRolePrefix

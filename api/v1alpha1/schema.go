@@ -11,6 +11,7 @@ func RequiredFields() map[string][]string {
 		"STSCredentials.spec.aws":          {"accountID", "region"},
 		"STSCredentials.spec.outputs.hive": {"secretName"},
 		"STSCredentials.spec.operators[]":  {"name", "namespace"},
+		"STSCredentials.spec.migration":    {"from", "infraID"},
 	}
 }
 

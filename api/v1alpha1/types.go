@@ -48,6 +48,12 @@ type Spec struct {
 	// operands' (their ARNs go to a ConfigMap for operand custom resources).
 	// CCO writes these requests' Secrets, so none is rendered.
 	Operators []OperatorSpec `json:"operators,omitempty"`
+	// Migration enables STS on a running cluster that was installed in
+	// another credentials mode: the Secrets are replaced, not merged, by
+	// Argo CD and Flux; a CloudCredential sets credentialsMode: Manual; and
+	// plan lists the IAM users CCO minted for the cluster, which apply
+	// --prune-minted-users deletes.
+	Migration *MigrationSpec `json:"migration,omitempty"`
 	// Apply also creates or updates the AWS side during the render (CI renders
 	// with credentials); in function mode it also needs the operator's
 	// STSRENDER_ALLOW_APPLY naming the account. Default false: the render stays
@@ -79,6 +85,17 @@ type AWSSpec struct {
 	// full name).
 	// +enum: truncate, hashed
 	RoleNaming string `json:"roleNaming,omitempty"`
+}
+
+// MigrationSpec is the credentials mode a cluster leaves for STS.
+type MigrationSpec struct {
+	// From is the cluster's credentials mode before the migration.
+	// +enum: Mint
+	From string `json:"from"`
+	// InfraID is the cluster's infrastructure name (oc get infrastructure
+	// cluster -o jsonpath='{.status.infrastructureName}'): CCO tags the
+	// users it minted kubernetes.io/cluster/<infraID>: owned.
+	InfraID string `json:"infraID"`
 }
 
 // OperatorSpec is one operator installed from OperatorHub.

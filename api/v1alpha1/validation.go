@@ -39,6 +39,18 @@ func (c *STSCredentials) Validate() error {
 		errs = append(errs, s.validateROSA()...)
 	}
 	errs = append(errs, s.validateOperators()...)
+	if m := s.Migration; m != nil {
+		switch {
+		case m.From != "Mint":
+			errs = append(errs, fmt.Errorf("spec.migration.from: %q: stsrender migrates clusters from Mint mode (the supported STS enablement of OpenShift 4.20+)", m.From))
+		case !render.IsDNSLabel(m.InfraID):
+			errs = append(errs, fmt.Errorf("spec.migration.infraID: %q is not an infrastructure name (oc get infrastructure cluster -o jsonpath='{.status.infrastructureName}')", m.InfraID))
+		case s.ROSA != nil:
+			errs = append(errs, errors.New("spec.migration: not with spec.rosa: ROSA clusters are STS from the start"))
+		case s.Release.UpgradeTo != "":
+			errs = append(errs, errors.New("spec.migration: finish the migration before opening an upgrade window (spec.release.upgradeTo): both set CloudCredential/cluster"))
+		}
+	}
 	if s.OIDC.PublicKey != "" && s.OIDC.PublicKeyFile != "" {
 		errs = append(errs, errors.New("spec.oidc: set publicKeyFile or publicKey, not both"))
 	}

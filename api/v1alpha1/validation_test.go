@@ -67,3 +67,20 @@ func TestDecodeSaysKeyWrittenTwice(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestMigrationValidation(t *testing.T) {
+	const header = "apiVersion: stsrender.dev/v1alpha1\nkind: STSCredentials\nspec:\n  name: c\n  aws: {accountID: \"123456789012\", region: us-east-1}\n  oidc: {publicKeyFile: sa.pub}\n"
+	for _, c := range []struct{ reason, spec, want string }{
+		{"a mint-mode cluster", "  migration: {from: Mint, infraID: prod-x7k2p}\n", ""},
+		{"only mint mode is migrated", "  migration: {from: Passthrough, infraID: prod-x7k2p}\n", `spec.migration.from: "Passthrough": stsrender migrates clusters from Mint mode`},
+		{"the infrastructure name is a DNS label", "  migration: {from: Mint, infraID: Prod_1}\n", `spec.migration.infraID: "Prod_1" is not an infrastructure name`},
+		{"both set CloudCredential/cluster", "  migration: {from: Mint, infraID: prod-x7k2p}\n  release: {image: a, upgradeTo: b}\n", "finish the migration before opening an upgrade window"},
+	} {
+		_, err := v1alpha1.Decode("c.yaml", []byte(header+c.spec))
+		if c.want == "" {
+			assert.NoError(t, err, c.reason)
+			continue
+		}
+		assert.ErrorContains(t, err, c.want, c.reason)
+	}
+}

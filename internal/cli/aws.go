@@ -25,6 +25,7 @@ type awsFlags struct {
 	output         string
 	allowLoosening bool
 	prune          bool
+	pruneMinted    bool
 	only           string
 	timeout        time.Duration
 }
@@ -49,7 +50,7 @@ func newPlanner(ctx context.Context, s Streams, m *render.Model, f *awsFlags) (*
 	if err != nil {
 		return nil, err
 	}
-	return &awsapply.Planner{Clients: clients, Model: m, Adopt: f.adopt, AllowLoosening: f.allowLoosening, Prune: f.prune, BatchedReads: true, Log: s.Err}, nil
+	return &awsapply.Planner{Clients: clients, Model: m, Adopt: f.adopt, AllowLoosening: f.allowLoosening, Prune: f.prune, PruneMintedUsers: f.pruneMinted, BatchedReads: true, Log: s.Err}, nil
 }
 
 // withTimeout bounds a whole command: every call, retry and wait.
@@ -166,6 +167,7 @@ role's trust policy names the provider.`,
 	f.register(cmd, true)
 	cmd.Flags().BoolVar(&f.allowLoosening, "allow-trust-loosening", false, "replace trust policies even where plan says the update LOOSENS them")
 	cmd.Flags().BoolVar(&f.prune, "prune", false, "delete orphans: owned roles the render no longer has (plan lists them as delete (orphan))")
+	cmd.Flags().BoolVar(&f.pruneMinted, "prune-minted-users", false, "with spec.migration: delete the IAM users CCO minted for the cluster (tag kubernetes.io/cluster/<infraID>: owned; access keys and policies first), once it runs on STS")
 	cmd.Flags().StringVar(&f.only, "only", "", "issuer-documents: only write and verify the two issuer documents in an existing bucket (for ACK, which cannot upload objects)")
 	return cmd
 }
