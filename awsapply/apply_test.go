@@ -397,3 +397,35 @@ func TestWrongAccountIsRefusedBeforeAnyCall(t *testing.T) {
 	total, _ := px.counts()
 	assert.Equal(t, 1, total, "only GetCallerIdentity")
 }
+
+// TestTrustPolicyQuota: a trust policy over IAM's default quota is planned
+// only when the account's own AssumeRolePolicySizeQuota (moto answers
+// GetAccountSummary with the default, 2048) admits it; otherwise plan
+// fails before any change, naming the quota.
+func TestTrustPolicyQuota(t *testing.T) {
+	requireMoto(t)
+	px := newProxy(t)
+	m := testModel(t, 1, nil)
+	var many []string
+	for i := 0; i < 40; i++ {
+		many = append(many, fmt.Sprintf("service-account-with-a-long-name-%02d", i))
+	}
+	m.Roles[0].Request.ServiceAccountNames = many
+	big, err := render.Render(render.Params{Name: m.Name, AccountID: m.AccountID, Region: m.Region,
+		PublicKeys: []render.PublicKey{{Source: "primary.pub", PEM: readPrimaryKey(t)}}}, []render.CredentialsRequest{m.Roles[0].Request})
+	require.NoError(t, err, "the render only warns: the quota is adjustable")
+	require.NotEmpty(t, big.Warnings)
+	p := newPlanner(t, px, big)
+	_, err = p.Plan(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "over this account's AssumeRolePolicySizeQuota of 2048")
+	_, mutating := px.counts()
+	assert.Empty(t, mutating)
+}
+
+func readPrimaryKey(t *testing.T) []byte {
+	t.Helper()
+	pub, err := os.ReadFile(filepath.Join("..", "render", "testdata", "keys", "primary.pub"))
+	require.NoError(t, err)
+	return pub
+}

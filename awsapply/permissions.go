@@ -16,7 +16,7 @@ import (
 const MinimumPolicy = `{
   "Version": "2012-10-17",
   "Statement": [
-    {"Effect": "Allow", "Action": ["sts:GetCallerIdentity"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["sts:GetCallerIdentity", "iam:GetAccountSummary"], "Resource": "*"},
     {"Effect": "Allow", "Action": [
       "s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket",
       "s3:GetBucketTagging", "s3:PutBucketTagging",
@@ -52,7 +52,7 @@ func ScopedPolicy(m *render.Model) ([]byte, error) {
 	rolesUnderPath := fmt.Sprintf("arn:%s:iam::%s:role%s", p, m.AccountID, rolePath)
 	ownRoles := rolesUnderPath + m.RolePrefix + "-*"
 	doc := render.PolicyDocument{Version: render.PolicyVersion, Statement: []render.Statement{
-		{Effect: "Allow", Action: []string{"sts:GetCallerIdentity", "iam:ListRoles"}, Resource: "*"},
+		{Effect: "Allow", Action: []string{"sts:GetCallerIdentity", "iam:ListRoles", "iam:GetAccountSummary"}, Resource: "*"},
 	}}
 	if m.Bucket != nil {
 		doc.Statement = append(doc.Statement, bucketStatements(fmt.Sprintf("arn:%s:s3:::%s", p, m.Bucket.Name))...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"io"
 	"sort"
 	"strings"
@@ -197,6 +198,9 @@ func (p *Planner) Plan(ctx context.Context) (*Plan, error) {
 	if err := p.checkAccount(ctx); err != nil {
 		return nil, err
 	}
+	if err := p.checkTrustQuota(ctx); err != nil {
+		return nil, err
+	}
 	plan := &Plan{Name: p.Model.Name, Account: p.Model.AccountID, Region: p.Model.Region}
 	if p.Model.Bucket != nil {
 		changes, err := p.planIssuerHosting(ctx)
@@ -338,4 +342,31 @@ func CallerAccount(ctx context.Context, c *Clients) (string, error) {
 		return "", fmt.Errorf("check AWS credentials: %w", explainUnreachable(err))
 	}
 	return deref(out.Account), nil
+}
+
+// checkTrustQuota reads the account's AssumeRolePolicySizeQuota when a
+// trust policy exceeds IAM's default (an adjustable quota, so the render
+// only warns) and fails before any change when a policy exceeds it.
+func (p *Planner) checkTrustQuota(ctx context.Context) error {
+	largest, name := 0, ""
+	for _, r := range p.Model.Roles {
+		if size, err := r.TrustPolicy.Size(); err == nil && size > largest {
+			largest, name = size, r.Name
+		}
+	}
+	if largest <= render.DefaultTrustPolicyQuota {
+		return nil
+	}
+	out, err := p.Clients.IAM.GetAccountSummary(ctx, &iam.GetAccountSummaryInput{})
+	if err != nil {
+		return fmt.Errorf("read the account's trust policy quota (iam:GetAccountSummary), as role %s's trust policy is %d characters: %w", name, largest, err)
+	}
+	quota, ok := out.SummaryMap["AssumeRolePolicySizeQuota"]
+	if !ok {
+		quota = render.DefaultTrustPolicyQuota
+	}
+	if int32(largest) > quota {
+		return fmt.Errorf("role %s: the trust policy is %d characters, over this account's AssumeRolePolicySizeQuota of %d: list fewer service accounts, or ask AWS to raise the quota (up to %d)", name, largest, quota, render.MaxTrustPolicySize)
+	}
+	return nil
 }

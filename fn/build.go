@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/stsrender/stsrender/iamref"
 	"github.com/stsrender/stsrender/internal/fsguard"
 	"github.com/stsrender/stsrender/release"
 	"github.com/stsrender/stsrender/render"
@@ -29,6 +30,11 @@ type Options struct {
 type Result struct {
 	Model     *render.Model
 	Selection *release.Selection
+	// Warnings are the policy review's findings that do not stop the
+	// render (iamref): admin-level grants, actions of a payload the
+	// catalogue does not know, unknown condition keys, trust policies over
+	// the default quota.
+	Warnings []string
 	// Target is the selection of spec.release.upgradeTo, when set.
 	Target *release.Selection
 }
@@ -71,6 +77,9 @@ func Build(ctx context.Context, cfg *Config, opts Options) (*Result, error) {
 		}
 	}
 	requests = append(requests, operatorReqs...)
+	if result.Warnings, err = reviewPolicies(requests, opts.Stream, operatorReqs); err != nil {
+		return nil, fmt.Errorf("review policies: %w", err)
+	}
 	if len(requests) == 0 && !cfg.Spec.Release.AllowNoRequests {
 		return nil, fmt.Errorf("select CredentialsRequests: no AWS CredentialsRequest was selected (%s). A wrong directory or image, or filters that drop everything, look like this: check the source and --explain; set spec.release.allowNoRequests: true if none is expected", selection.Summary())
 	}
@@ -79,7 +88,39 @@ func Build(ctx context.Context, cfg *Config, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("render: %w", err)
 	}
 	result.Model = model
+	result.Warnings = append(result.Warnings, model.Warnings...)
 	return result, nil
+}
+
+// reviewPolicies checks every statement against AWS's catalogue. Requests
+// written in Git (the resource stream, operators' files) fail on an action
+// or service that does not exist; a release payload's only warn, since a
+// new release may name actions newer than the embedded catalogue.
+func reviewPolicies(requests []render.CredentialsRequest, stream []render.Document, operators []render.CredentialsRequest) ([]string, error) {
+	fromGit := map[render.Source]bool{}
+	for _, d := range stream {
+		fromGit[d.Source] = true
+	}
+	for _, cr := range operators {
+		fromGit[cr.Source] = true
+	}
+	catalogue := iamref.New()
+	var warnings []string
+	var errs []error
+	for _, cr := range requests {
+		origin := iamref.FromPayload
+		if fromGit[cr.Source] {
+			origin = iamref.FromGit
+		}
+		for _, f := range catalogue.CheckRequest(cr, origin) {
+			if f.Severity == iamref.Error {
+				errs = append(errs, errors.New(f.Message))
+			} else {
+				warnings = append(warnings, f.Message)
+			}
+		}
+	}
+	return warnings, errors.Join(errs...)
 }
 
 // buildHostedControlPlane renders a ROSA HCP cluster: its operator roles

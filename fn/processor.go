@@ -147,6 +147,9 @@ func (p *Processor) process(rl *framework.ResourceList) error {
 		}
 	}
 	rl.Results = append(rl.Results, summaryResults(result)...)
+	for _, w := range result.Warnings {
+		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Warning, Message: w})
+	}
 	warnings, err := wireSubscriptions(result.Model, passThrough)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -70,4 +71,22 @@ func TestStreamRequestLimit(t *testing.T) {
 	limits, err = fn.StreamLimitsFromEnv(func(string) string { return "" })
 	require.NoError(t, err)
 	assert.Equal(t, fn.DefaultMaxStreamRequests, limits.StreamRequests)
+}
+
+// TestStreamRequestWithATypoFails: a request written in Git that names an
+// action AWS does not have fails the render, naming its file and the
+// nearest action; the same typo in a release payload would only warn.
+func TestStreamRequestWithATypoFails(t *testing.T) {
+	repo, err := filepath.Abs("..")
+	require.NoError(t, err)
+	input, err := os.ReadFile(filepath.Join("testdata", "ok", "transformer", "input.yaml"))
+	require.NoError(t, err)
+	require.Contains(t, string(input), "dynamodb:GetItem")
+	typo := strings.Replace(string(input), "dynamodb:GetItem", "dynamodb:GetItme", 1)
+	rw := &kio.ByteReadWriter{Reader: strings.NewReader(typo), Writer: io.Discard, KeepReaderAnnotations: true}
+	err = framework.Execute(&fn.Processor{Root: repo, WorkDir: filepath.Join("testdata", "ok", "transformer")}, rw)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `review policies: `)
+	assert.Contains(t, err.Error(), `team-a/credentials-request.yaml`)
+	assert.Contains(t, err.Error(), `"dynamodb:GetItme" is not an action of dynamodb; did you mean dynamodb:GetItem?`)
 }

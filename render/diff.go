@@ -91,6 +91,11 @@ type StatementChange struct {
 	// Unchanged lists the actions kept, for context, when the statement
 	// changed.
 	Unchanged int `json:"unchangedActions,omitempty"`
+	// AccessLevels gives the access level of each added and removed
+	// action (AWS's catalogue: List, Read, Write, Tagging, Permissions
+	// management), for a wildcard the levels of what it matches; set by
+	// the policy review (iamref.AnnotateDiff).
+	AccessLevels map[string]string `json:"accessLevels,omitempty"`
 }
 
 // Empty reports whether the diff found nothing.

@@ -99,34 +99,45 @@ func (s StatementChange) text(open, close string) string {
 	}
 	switch s.Change {
 	case ChangeAdded:
-		return where + ": " + wrap(s.Actions.Added, open, close)
+		return where + ": " + wrap(s.Actions.Added, open, close, s.AccessLevels)
 	case ChangeRemoved:
-		return where + ": " + wrap(s.Actions.Removed, open, close)
+		return where + ": " + wrap(s.Actions.Removed, open, close, s.AccessLevels)
 	}
-	detail := formatSet(s.Actions, open, close)
+	detail := formatActions(s.Actions, open, close, s.AccessLevels)
 	if detail == "" {
 		return fmt.Sprintf("%s (%d actions)", where, s.Unchanged)
 	}
 	return fmt.Sprintf("%s: %s (%d kept)", where, detail, s.Unchanged)
 }
 
-func formatSet(c SetChange, open, close string) string {
+func formatSet(c SetChange, open, close string) string { return formatActions(c, open, close, nil) }
+
+// formatActions lists added and removed items, each action with its
+// access level when the review gave one.
+func formatActions(c SetChange, open, close string, levels map[string]string) string {
 	var parts []string
 	for _, a := range c.Added {
-		parts = append(parts, "+"+open+a+close)
+		parts = append(parts, "+"+open+a+close+levelText(levels, a))
 	}
 	for _, r := range c.Removed {
-		parts = append(parts, "-"+open+r+close)
+		parts = append(parts, "-"+open+r+close+levelText(levels, r))
 	}
 	return strings.Join(parts, ", ")
 }
 
-func wrap(list []string, open, close string) string {
+func wrap(list []string, open, close string, levels map[string]string) string {
 	out := make([]string, len(list))
 	for i, x := range list {
-		out[i] = open + x + close
+		out[i] = open + x + close + levelText(levels, x)
 	}
 	return strings.Join(out, ", ")
+}
+
+func levelText(levels map[string]string, action string) string {
+	if l := levels[action]; l != "" {
+		return " (" + l + ")"
+	}
+	return ""
 }
 
 func code(s string) string { return "`" + s + "`" }

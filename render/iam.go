@@ -10,14 +10,17 @@ import (
 
 // IAM limits that IAM enforces but local stand-ins such as moto do not.
 const (
-	MaxRoleNameLength     = 64
-	MaxTrustPolicySize    = 2048
-	MaxInlinePolicySize   = 10240
-	MaxTags               = 50
-	MaxTagKeyLength       = 128
-	MaxTagValueLength     = 256
-	maxRolePathLength     = 512
-	hashedRoleSuffixChars = 8
+	MaxRoleNameLength = 64
+	// MaxTrustPolicySize is the most an account's AssumeRolePolicySizeQuota
+	// can be raised to; DefaultTrustPolicyQuota is what it is until then.
+	MaxTrustPolicySize      = 4096
+	DefaultTrustPolicyQuota = 2048
+	MaxInlinePolicySize     = 10240
+	MaxTags                 = 50
+	MaxTagKeyLength         = 128
+	MaxTagValueLength       = 256
+	maxRolePathLength       = 512
+	hashedRoleSuffixChars   = 8
 )
 
 var (

@@ -39,6 +39,10 @@ type Model struct {
 	// cluster does not use to why (a disabled capability, a feature set):
 	// an owned role of such a name is an orphan with a known reason.
 	Dropped map[string]string
+	// Warnings are what the render accepts but a reviewer should know: a
+	// trust policy over IAM's default quota, which works only in accounts
+	// that raised it.
+	Warnings []string
 	// MigrationInfraID is the infrastructure name of a cluster that moves
 	// to STS from mint mode; empty otherwise.
 	MigrationInfraID string

@@ -53,6 +53,7 @@ func Render(p Params, requests []CredentialsRequest) (*Model, error) {
 	if m.Operators, err = operatorRoles(p.Operators, m.Roles); err != nil {
 		return nil, err
 	}
+	m.Warnings = trustQuotaWarnings(m.Roles)
 	for i := range m.Roles {
 		m.Roles[i].Secret.Replace = p.MigrationInfraID != "" && m.Roles[i].HasSecret()
 	}
@@ -288,6 +289,19 @@ func roles(p Params, partition Partition, issuer Issuer, providerARN string, tag
 	}
 	sortRoles(out)
 	return out, nil
+}
+
+// trustQuotaWarnings names the roles whose trust policy exceeds IAM's
+// default quota: they work only in an account that raised it
+// (AssumeRolePolicySizeQuota, which plan and apply read).
+func trustQuotaWarnings(roles []Role) []string {
+	var out []string
+	for _, r := range roles {
+		if size, err := r.TrustPolicy.Size(); err == nil && size > DefaultTrustPolicyQuota {
+			out = append(out, fmt.Sprintf("role %s: the trust policy is %d characters, over IAM's default quota of %d (AssumeRolePolicySizeQuota); it works only in an account that raised the quota, which plan and apply check", r.Name, size, DefaultTrustPolicyQuota))
+		}
+	}
+	return out
 }
 
 // brokeredRoleName is the role an stsIAMRoleARN names, which must be one

@@ -328,9 +328,9 @@ func TestRenderValidation(t *testing.T) {
 			wantErr: `role name "prod-east-openshift-cloud-network-config-controller-cloud-creden" collides with the one of req-0.yaml: document 1`,
 		},
 		"trust policy too large": {
-			reason:   "IAM's default trust policy quota is 2048 characters",
-			requests: []string{crYAML("a", "AWSProviderSpec", "ns/a", manyNames(40)...)},
-			wantErr:  "trust policy is 2",
+			reason:   "an account's trust policy quota goes up to 4096 characters",
+			requests: []string{crYAML("a", "AWSProviderSpec", "ns/a", manyNames(100)...)},
+			wantErr:  "IAM allows at most 4096",
 		},
 		"inline policy too large": {
 			reason:   "inline policies are limited to 10240 characters",
@@ -531,4 +531,13 @@ func manyNames(n int) []string {
 		out[i] = fmt.Sprintf("service-account-number-%02d", i)
 	}
 	return out
+}
+
+func TestTrustPolicyOverTheDefaultQuotaIsAWarning(t *testing.T) {
+	parsed, err := render.ParseCredentialsRequests("a.yaml", []byte(crYAML("a", "AWSProviderSpec", "ns/a", manyNames(40)...)))
+	require.NoError(t, err)
+	m, err := render.Render(render.Params{Name: "prod-east", AccountID: "123456789012", Region: "us-east-1", PublicKeys: []render.PublicKey{{Source: "primary.pub", PEM: readKey(t, "primary.pub")}}}, parsed.Requests)
+	require.NoError(t, err, "accounts may raise the quota to 4096")
+	require.Len(t, m.Warnings, 1)
+	assert.Contains(t, m.Warnings[0], "over IAM's default quota of 2048 (AssumeRolePolicySizeQuota)")
 }

@@ -248,8 +248,8 @@ func TestRenderErrors(t *testing.T) {
 		"role name collision": {"64-character cuts must not collide", nil,
 			[]string{request("a", "openshift-cloud-network-config-controller", "cloud-credentials-one", "[sa]"), request("b", "openshift-cloud-network-config-controller", "cloud-credentials-two", "[sa]")},
 			"/a.yaml: document 1 (IAM names are cut to 64 characters and compared case-insensitively); set spec.aws.roleNaming: hashed"},
-		"trust policy size": {"2048 characters of trust policy", nil,
-			[]string{request("a", "ns", "s", "["+manyAccounts(40)+"]")}, "spec.serviceAccountNames: trust policy is"},
+		"trust policy size": {"4096 characters of trust policy, the most a quota allows", nil,
+			[]string{request("a", "ns", "s", "["+manyAccounts(100)+"]")}, "spec.serviceAccountNames: trust policy is"},
 		"inline policy size": {"10240 characters of inline policy", nil,
 			[]string{strings.Replace(request("a", "ns", "s", "[sa]"), "[s3:GetObject]", "["+manyActions(500)+"]", 1)}, "spec.providerSpec.statementEntries: inline permission policy is"},
 	}

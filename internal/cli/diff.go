@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/stsrender/stsrender/api/v1alpha1"
 	"github.com/stsrender/stsrender/fn"
+	"github.com/stsrender/stsrender/iamref"
 	"github.com/stsrender/stsrender/release"
 	"github.com/stsrender/stsrender/render"
 )
@@ -79,6 +80,7 @@ a table for a pull-request comment.`,
 			d := render.DiffReleases(cfg.Spec.Name, render.RoleNaming(cfg.Spec.AWS.RoleNaming),
 				versionLabel(fromVersion, from), before.Requests, versionLabel(toVersion, to), after.Requests)
 			d.NoteFiltered(after.Dropped())
+			iamref.New().AnnotateDiff(&d)
 			printSummary(s, "--from "+from, before)
 			printSummary(s, "--to "+to, after)
 			switch output {

@@ -102,6 +102,9 @@ func printSummary(s Streams, label string, sel *release.Selection) {
 func printResultSummary(s Streams, result *fn.Result) {
 	printSummary(s, "release", result.Selection)
 	printSummary(s, "upgrade target", result.Target)
+	for _, w := range result.Warnings {
+		fmt.Fprintf(s.Err, "stsrender: warning: %s\n", w)
+	}
 }
 
 func printDecisions(s Streams, sel *release.Selection) {

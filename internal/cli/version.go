@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+	"github.com/stsrender/stsrender/iamref"
 )
 
 // version is set with -ldflags "-X github.com/stsrender/stsrender/internal/cli.version=v1.2.3".
@@ -17,7 +18,7 @@ func newVersionCommand(s Streams) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			v, commit, goVersion := buildVersion()
-			fmt.Fprintf(s.Out, "stsrender %s\ncommit: %s\ngo: %s\n", v, commit, goVersion)
+			fmt.Fprintf(s.Out, "stsrender %s\ncommit: %s\ngo: %s\niam data: %s\n", v, commit, goVersion, iamref.New().Version())
 			return nil
 		},
 	}
