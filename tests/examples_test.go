@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,23 +119,6 @@ func TestAppCredentialsTransformer(t *testing.T) {
 		}
 	}
 	assert.Contains(t, kinds, "OIDCProvider")
-}
-
-// runInWithStdin runs name in dir with input on standard input.
-func runInWithStdin(t *testing.T, dir, input, name string, args ...string) result {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Dir, cmd.Env, cmd.Stdin = dir, os.Environ(), strings.NewReader(input)
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	code := 0
-	if exit, ok := err.(*exec.ExitError); ok {
-		code = exit.ExitCode()
-	} else {
-		require.NoError(t, err)
-	}
-	return result{code: code, stdout: out.String(), stderr: errOut.String()}
 }
 
 // TestInstallerExample runs examples/installer/install.sh with a fresh key

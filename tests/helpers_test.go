@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bytes"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -22,8 +23,19 @@ type result struct {
 
 func runIn(t *testing.T, dir string, environ []string, name string, args ...string) result {
 	t.Helper()
+	return execIn(t, dir, environ, nil, name, args...)
+}
+
+// runInWithStdin runs name in dir with input on standard input.
+func runInWithStdin(t *testing.T, dir, input, name string, args ...string) result {
+	t.Helper()
+	return execIn(t, dir, nil, strings.NewReader(input), name, args...)
+}
+
+func execIn(t *testing.T, dir string, environ []string, stdin io.Reader, name string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
+	cmd.Dir, cmd.Stdin = dir, stdin
 	cmd.Env = append(os.Environ(), environ...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
