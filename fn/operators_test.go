@@ -152,4 +152,5 @@ functionConfig:
 	assert.Equal(t, "arn:aws:iam::123456789012:role/x-ops-cert-manager-route53", annotations["eks.amazonaws.com/role-arn"])
 	assert.Equal(t, "ServerSideApply=true", annotations["argocd.argoproj.io/sync-options"])
 	assert.Equal(t, "Merge", annotations["kustomize.toolkit.fluxcd.io/ssa"])
+	assert.Contains(t, out.String(), "Subscription ops/cert-manager is not in the resource stream: set its spec.config.env yourself (ROLEARN=arn:aws:iam::123456789012:role/x-ops-cert-manager-route53)", "a warning result")
 }

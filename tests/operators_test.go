@@ -89,6 +89,23 @@ func TestOperatorsCLIAndApply(t *testing.T) {
 	assert.Equal(t, []string{"system:serviceaccount:openshift-adp:openshift-adp-controller-manager", "system:serviceaccount:openshift-adp:velero"},
 		oadp.AssumeRolePolicyDocument.Statement[0].Condition["StringEquals"]["demo-oidc.s3.us-east-2.amazonaws.com:sub"])
 
+	// kustomize renders the same roles, here for Crossplane.
+	cfg := filepath.Join(base, "sts-credentials.yaml")
+	data, err = os.ReadFile(cfg)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(cfg, []byte(strings.Replace(string(data), "    authentication: false", "    authentication: false\n    aws: crossplane", 1)), 0o644))
+	built := kustomizeBuild(t, base)
+	require.Equal(t, 0, built.code, built.stderr)
+	var fromKustomize []string
+	for _, n := range parseStream(t, built.stdout) {
+		if n.GetKind() == "Role" {
+			fromKustomize = append(fromKustomize, n.GetAnnotations()["crossplane.io/external-name"])
+		}
+	}
+	sort.Strings(fromKustomize)
+	assert.Equal(t, want, fromKustomize, "kustomize and the CLI render the same roles")
+	require.NoError(t, os.WriteFile(cfg, data, 0o644))
+
 	res = run("apply", "-f", "sts-credentials.yaml", "--yes")
 	require.Equal(t, 0, res.code, res.stderr)
 	for _, name := range want {
