@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -23,9 +22,9 @@ var (
 	// dnsLabel is an RFC 1123 label; its 63-character bound is a length
 	// check beside it, because a {0,61} repetition compiles 61 copies of the
 	// class at every start of the binary.
-	dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	dnsLabel = lazyPattern(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	// dnsSubdomain is RFC 1123: dot-separated labels, none empty.
-	dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	dnsSubdomain = lazyPattern(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 )
 
 // CredentialsRequest is the part of a cloudcredential.openshift.io/v1
@@ -56,10 +55,10 @@ type CredentialsRequest struct {
 }
 
 // IsDNSLabel reports whether s is a namespace name (RFC 1123 label).
-func IsDNSLabel(s string) bool { return len(s) <= 63 && dnsLabel.MatchString(s) }
+func IsDNSLabel(s string) bool { return len(s) <= 63 && dnsLabel().MatchString(s) }
 
 // IsDNSSubdomain reports whether s is an object name (RFC 1123 subdomain).
-func IsDNSSubdomain(s string) bool { return len(s) <= 253 && dnsSubdomain.MatchString(s) }
+func IsDNSSubdomain(s string) bool { return len(s) <= 253 && dnsSubdomain().MatchString(s) }
 
 // BrokeredByCCO reports whether the cloud-credential operator writes this
 // request's Secret (an stsIAMRoleARN is set): stsrender renders the role
@@ -72,7 +71,7 @@ const KubernetesTokenPath = "/var/run/secrets/kubernetes.io/serviceaccount/token
 
 // tokenPathPattern is what a token path in a credentials file may hold: it
 // is written into an INI file, where a newline would add keys.
-var tokenPathPattern = regexp.MustCompile(`^(/[A-Za-z0-9._-]+)+$`)
+var tokenPathPattern = lazyPattern(`^(/[A-Za-z0-9._-]+)+$`)
 
 // TokenFile is the web_identity_token_file of the request's Secret: its
 // cloudTokenPath, else where OpenShift projects the token for stsrender's
@@ -200,20 +199,20 @@ func CredentialsRequestFromDocument(doc Document) (CredentialsRequest, string, e
 	if spec.SecretRef == nil || spec.SecretRef.Name == "" || spec.SecretRef.Namespace == "" {
 		return fail("spec.secretRef", "namespace and name are required")
 	}
-	if len(spec.SecretRef.Namespace) > 63 || !dnsLabel.MatchString(spec.SecretRef.Namespace) {
+	if len(spec.SecretRef.Namespace) > 63 || !dnsLabel().MatchString(spec.SecretRef.Namespace) {
 		return fail("spec.secretRef.namespace", "%q is not a valid namespace name (lower-case DNS label, at most 63 characters)", spec.SecretRef.Namespace)
 	}
-	if len(spec.SecretRef.Name) > 253 || !dnsSubdomain.MatchString(spec.SecretRef.Name) {
+	if len(spec.SecretRef.Name) > 253 || !dnsSubdomain().MatchString(spec.SecretRef.Name) {
 		return fail("spec.secretRef.name", "%q is not a valid Secret name (lower-case DNS subdomain)", spec.SecretRef.Name)
 	}
 	if len(spec.ServiceAccountNames) == 0 {
 		return fail("spec.serviceAccountNames", "is empty, and the role's trust policy admits only the service accounts listed. Operators that create their own request (OLM token auth) may leave it empty: list the service accounts the operator's pods run as (oc get pods -n %s -o jsonpath='{..serviceAccountName}')", spec.SecretRef.Namespace)
 	}
-	if p := spec.CloudTokenPath; p != "" && (len(p) > 4096 || !tokenPathPattern.MatchString(p)) {
+	if p := spec.CloudTokenPath; p != "" && (len(p) > 4096 || !tokenPathPattern().MatchString(p)) {
 		return fail("spec.cloudTokenPath", "%q is not an absolute file path of letters, digits, '.', '_', '-' and '/' (it is written into the credentials file)", p)
 	}
 	for i, sa := range spec.ServiceAccountNames {
-		if len(sa) > 253 || !dnsSubdomain.MatchString(sa) {
+		if len(sa) > 253 || !dnsSubdomain().MatchString(sa) {
 			return fail(fmt.Sprintf("spec.serviceAccountNames[%d]", i), "%q is not a valid service account name", sa)
 		}
 	}

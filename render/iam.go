@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -24,8 +23,8 @@ const (
 )
 
 var (
-	rolePathPattern = regexp.MustCompile(`^/([\x21-\x7e]*/)?$`)
-	boundaryPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$`)
+	rolePathPattern = lazyPattern(`^/([\x21-\x7e]*/)?$`)
+	boundaryPattern = lazyPattern(`^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$`)
 )
 
 // RoleName returns the IAM role name of a request: "<name>-<secret
@@ -85,7 +84,7 @@ func permissionPolicy(cr CredentialsRequest) PolicyDocument {
 }
 
 func validateRolePath(path string) error {
-	if len(path) > maxRolePathLength || !rolePathPattern.MatchString(path) {
+	if len(path) > maxRolePathLength || !rolePathPattern().MatchString(path) {
 		return fmt.Errorf("%q is not an IAM path: it must be \"/\" or start and end with \"/\" (like /openshift/prod/), printable ASCII, at most %d characters", path, maxRolePathLength)
 	}
 	return nil

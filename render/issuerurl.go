@@ -3,23 +3,22 @@ package render
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 )
 
 // hostLabel is one label of a DNS host name, lower case, as IAM compares
 // issuer hosts byte for byte.
-var hostLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+var hostLabel = lazyPattern(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
 
 // topLevelLabel is a real top-level domain: letters, or an IDN in punycode.
 // It is what rules out every spelling of an IP address (169.254.169.254,
 // 2852039166, 0xa9.0xfe.0xa9.0xfe, 0251.0376.0251.0376), which resolvers
 // accept and a host name never is.
-var topLevelLabel = regexp.MustCompile(`^([a-z]{2,63}|xn--[a-z0-9-]{1,59})$`)
+var topLevelLabel = lazyPattern(`^([a-z]{2,63}|xn--[a-z0-9-]{1,59})$`)
 
 // issuerPath is the path an issuer may have: unreserved characters and
 // slashes, nothing that a client or a proxy would rewrite.
-var issuerPath = regexp.MustCompile(`^(/[A-Za-z0-9._~-]+)*$`)
+var issuerPath = lazyPattern(`^(/[A-Za-z0-9._~-]+)*$`)
 
 // notPublic are names that never resolve on the public internet, where STS
 // fetches the keys from.
@@ -60,7 +59,7 @@ func ValidateIssuerURL(raw string) error {
 	if err := validateIssuerHost(u.Host); err != nil {
 		return fmt.Errorf("%q: %w", raw, err)
 	}
-	if !issuerPath.MatchString(u.EscapedPath()) || u.EscapedPath() != u.Path {
+	if !issuerPath().MatchString(u.EscapedPath()) || u.EscapedPath() != u.Path {
 		return fmt.Errorf("%q: the path may hold only letters, digits, '-', '.', '_', '~' and '/'", raw)
 	}
 	for _, segment := range strings.Split(u.Path, "/") {
@@ -86,11 +85,11 @@ func validateIssuerHost(host string) error {
 		return fmt.Errorf("the host %q is not a public DNS name (it needs a domain, such as oidc.example.com)", host)
 	}
 	for _, l := range labels {
-		if len(l) > 63 || !hostLabel.MatchString(l) {
+		if len(l) > 63 || !hostLabel().MatchString(l) {
 			return fmt.Errorf("the host %q is not a DNS name: each label is 1–63 of a-z, 0-9 and '-', not starting or ending with '-'", host)
 		}
 	}
-	if !topLevelLabel.MatchString(labels[len(labels)-1]) {
+	if !topLevelLabel().MatchString(labels[len(labels)-1]) {
 		return fmt.Errorf("the host %q is an IP address or has no real top-level domain: STS fetches keys from a public DNS name, and a renderer must never be pointed at an address", host)
 	}
 	for _, suffix := range notPublic {

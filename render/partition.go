@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -15,13 +14,13 @@ type Partition struct {
 	DNSSuffix string
 }
 
-var regionPattern = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)+-[0-9]+$`)
+var regionPattern = lazyPattern(`^[a-z]{2,4}(-[a-z]+)+-[0-9]+$`)
 
 // PartitionForRegion returns the partition of an AWS region. The prefixes
 // follow ccoctl and the SDK's endpoint rules: us-gov-* is aws-us-gov (whose S3
 // hosts still end in amazonaws.com), cn-* is aws-cn, eusc-* is aws-eusc.
 func PartitionForRegion(region string) (Partition, error) {
-	if !regionPattern.MatchString(region) {
+	if !regionPattern().MatchString(region) {
 		return Partition{}, fmt.Errorf("%q is not an AWS region name (expected something like us-east-1)", region)
 	}
 	switch {

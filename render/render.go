@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -14,7 +13,7 @@ import (
 // the AWS SDK exchanges for role credentials.
 const TokenPath = "/var/run/secrets/openshift/serviceaccount/token"
 
-var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
+var accountIDPattern = lazyPattern(`^[0-9]{12}$`)
 
 // Render validates the parameters and requests and builds the model. All
 // problems found are returned together, each naming the field or the request
@@ -168,7 +167,7 @@ func validateParams(p Params) (Partition, error) {
 	} else if err := validateBucketName(BucketName(p.Name)); err != nil {
 		errs = append(errs, fmt.Errorf("spec.name: %w", err))
 	}
-	if !accountIDPattern.MatchString(p.AccountID) {
+	if !accountIDPattern().MatchString(p.AccountID) {
 		errs = append(errs, fmt.Errorf("spec.aws.accountID: %q is not a 12-digit AWS account ID (quote it in YAML to keep leading zeros)", p.AccountID))
 	}
 	partition, err := PartitionForRegion(p.Region)
@@ -180,7 +179,7 @@ func validateParams(p Params) (Partition, error) {
 			errs = append(errs, fmt.Errorf("spec.aws.rolePath: %w", err))
 		}
 	}
-	if p.PermissionsBoundaryARN != "" && !boundaryPattern.MatchString(p.PermissionsBoundaryARN) {
+	if p.PermissionsBoundaryARN != "" && !boundaryPattern().MatchString(p.PermissionsBoundaryARN) {
 		errs = append(errs, fmt.Errorf("spec.aws.permissionsBoundaryARN: %q is not an IAM managed policy ARN (arn:<partition>:iam::<account>:policy/<name>)", p.PermissionsBoundaryARN))
 	}
 	switch p.RoleNaming {
@@ -317,7 +316,7 @@ func brokeredRoleName(p Params, partition Partition, cr CredentialsRequest) (str
 	switch {
 	case path != p.RolePath:
 		return "", fmt.Errorf("%q has role path %q, not spec.aws.rolePath %q", arn, path, p.RolePath)
-	case name == "" || len(name) > MaxRoleNameLength || !operatorRolePrefixPattern.MatchString(name):
+	case name == "" || len(name) > MaxRoleNameLength || !operatorRolePrefixPattern().MatchString(name):
 		return "", fmt.Errorf("%q does not end in a role name of 1 to %d characters of letters, digits and +=,.@_-", arn, MaxRoleNameLength)
 	}
 	return name, nil

@@ -3,7 +3,6 @@ package render
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -114,10 +113,10 @@ var (
 	// The lengths are checked beside the patterns: a bounded repetition
 	// such as {1,512} is compiled into that many copies at every start of
 	// the binary (0.19 ms and 355 KB for this one, measured).
-	managedPolicyARNPattern   = regexp.MustCompile(`^arn:(aws[a-z-]*):iam::([0-9]{12}|aws):policy/[\w+=,.@/-]+$`)
-	managedOIDCConfigID       = regexp.MustCompile(`^[a-z0-9]+$`)
+	managedPolicyARNPattern   = lazyPattern(`^arn:(aws[a-z-]*):iam::([0-9]{12}|aws):policy/[\w+=,.@/-]+$`)
+	managedOIDCConfigID       = lazyPattern(`^[a-z0-9]+$`)
 	serviceAccountPattern     = dnsSubdomain
-	operatorRolePrefixPattern = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	operatorRolePrefixPattern = lazyPattern(`^[\w+=,.@-]+$`)
 )
 
 const (
@@ -130,13 +129,13 @@ const (
 
 // validOperatorRolePrefix is rosa's rule for --prefix.
 func validOperatorRolePrefix(prefix string) bool {
-	return len(prefix) <= maxOperatorRolePrefixLength && operatorRolePrefixPattern.MatchString(prefix)
+	return len(prefix) <= maxOperatorRolePrefixLength && operatorRolePrefixPattern().MatchString(prefix)
 }
 
 // ValidOIDCConfigID reports whether id looks like an OIDC config ID of rosa
 // (lower-case letters and digits).
 func ValidOIDCConfigID(id string) bool {
-	return len(id) <= maxOIDCConfigIDLength && managedOIDCConfigID.MatchString(id)
+	return len(id) <= maxOIDCConfigIDLength && managedOIDCConfigID().MatchString(id)
 }
 
 // operatorRoles merges the table with the additional roles and checks them.
@@ -173,7 +172,7 @@ func (h *HostedControlPlane) operatorRoles(partition string) ([]OperatorRole, er
 func validateOperatorRole(r OperatorRole, partition string) error {
 	var errs []error
 	for _, part := range []struct{ field, value string }{{"namespace", r.Secret.Namespace}, {"name", r.Secret.Name}} {
-		if len(part.value) > 63 || !dnsLabel.MatchString(part.value) {
+		if len(part.value) > 63 || !dnsLabel().MatchString(part.value) {
 			errs = append(errs, fmt.Errorf("%s: %q is not a Kubernetes name (lower-case letters, digits and hyphens, at most 63)", part.field, part.value))
 		}
 	}
@@ -182,7 +181,7 @@ func validateOperatorRole(r OperatorRole, partition string) error {
 	}
 	// One error per list: a list of a million bad names is one mistake.
 	for _, sa := range r.ServiceAccounts {
-		if len(sa) > 253 || !serviceAccountPattern.MatchString(sa) {
+		if len(sa) > 253 || !serviceAccountPattern().MatchString(sa) {
 			errs = append(errs, fmt.Errorf("serviceAccounts: %q is not a service account name", safePrefix(sa)))
 			break
 		}
@@ -193,7 +192,7 @@ func validateOperatorRole(r OperatorRole, partition string) error {
 	for _, arn := range r.PolicyARNs {
 		var m []string
 		if len(arn) <= maxPolicyARNLength {
-			m = managedPolicyARNPattern.FindStringSubmatch(arn)
+			m = managedPolicyARNPattern().FindStringSubmatch(arn)
 		}
 		switch {
 		case m == nil:

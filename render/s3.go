@@ -3,13 +3,12 @@ package render
 import (
 	"fmt"
 	"net"
-	"regexp"
 	"strings"
 )
 
 // bucketNamePattern leaves the length (3 to 63) to validateBucketName: a
 // bounded repetition would be compiled at every start of the binary.
-var bucketNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
+var bucketNamePattern = lazyPattern(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
 
 // BucketName is the issuer bucket of a cluster, as ccoctl names it.
 func BucketName(clusterName string) string { return clusterName + "-oidc" }
@@ -24,7 +23,7 @@ func validateBucketName(name string) error {
 	switch {
 	case len(name) < 3 || len(name) > 63:
 		return bad("must be 3 to 63 characters long")
-	case !bucketNamePattern.MatchString(name):
+	case !bucketNamePattern().MatchString(name):
 		return bad("may only hold lower-case letters, digits and hyphens, and must start and end with a letter or digit")
 	case strings.Contains(name, "."):
 		return bad("must not contain dots: they break TLS for the issuer host")

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
@@ -17,7 +16,7 @@ const maxNodes = 1_000_000
 
 // jsonNumber is the grammar of a JSON number: such a YAML literal is kept as
 // written, so 18446744073709551617 stays exactly that in an IAM condition.
-var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+var jsonNumber = lazyPattern(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
 
 // nodeValue converts a YAML node into JSON-compatible values: maps with
 // string keys, slices, strings, bools, int64, json.Number and nil. IAM
@@ -92,7 +91,7 @@ func scalarValue(n *yaml.Node, path string) (any, error) {
 		if i, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
 			return i, nil
 		}
-		if jsonNumber.MatchString(n.Value) {
+		if jsonNumber().MatchString(n.Value) {
 			return json.Number(n.Value), nil
 		}
 		var i int64
@@ -101,7 +100,7 @@ func scalarValue(n *yaml.Node, path string) (any, error) {
 		}
 		return i, nil
 	case "!!float":
-		if jsonNumber.MatchString(n.Value) {
+		if jsonNumber().MatchString(n.Value) {
 			return json.Number(n.Value), nil
 		}
 		var f float64
