@@ -23,7 +23,7 @@ $(STSRENDER): $(GO_SOURCES)
 	@go build -trimpath -ldflags '$(LDFLAGS)' -o $@ .
 
 # The KRM function alone, without the commands and the AWS SDK: a faster
-# start for every warm render (README, Performance).
+# start for every warm render (docs/performance.md).
 $(STSRENDER_KRM): $(GO_SOURCES)
 	@echo "building $@" >&2
 	@go build -trimpath -ldflags '-s -w' -o $@ ./cmd/stsrender-krm

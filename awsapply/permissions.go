@@ -8,7 +8,7 @@ import (
 )
 
 // MinimumPolicy is the least IAM policy apply, verify and delete need for a
-// public-bucket cluster (README.md lists the same actions), for any cluster
+// public-bucket cluster (docs/aws.md lists the same actions), for any cluster
 // name; ScopedPolicy narrows it to one. The tests run apply and delete as a
 // user holding exactly this policy. iam:ListOpenIDConnectProviders is for
 // delete --name, which finds the provider by its tag; the statement

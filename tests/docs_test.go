@@ -20,7 +20,8 @@ import (
 
 // Docs are tests. A fenced block whose info string is "sh test" runs, as
 // printed, with bash -euo pipefail from the root of a fresh copy of the
-// repository, in the order of its README; "sh test-aws" blocks run the same
+// repository, in the order of its page (README.md, docs/*.md,
+// examples/*/README.md); "sh test-aws" blocks run the same
 // way with moto_server as the AWS endpoint. Tools that cannot run on a test
 // machine (openshift-install, kubectl, flux) are stand-ins from
 // tests/testdata/stubs that check the files they are given. A "yaml file=P"
@@ -58,9 +59,13 @@ func readmeBlocks(t *testing.T, path string) []block {
 func readmes(t *testing.T) []string {
 	t.Helper()
 	files := []string{filepath.Join(e2e.root, "README.md")}
-	more, err := filepath.Glob(filepath.Join(e2e.root, "examples", "*", "README.md"))
-	require.NoError(t, err)
-	return append(files, more...)
+	for _, pattern := range []string{"docs/*.md", "examples/*/README.md"} {
+		more, err := filepath.Glob(filepath.Join(e2e.root, pattern))
+		require.NoError(t, err)
+		require.NotEmpty(t, more, pattern)
+		files = append(files, more...)
+	}
+	return files
 }
 
 func TestReadmeCommands(t *testing.T) {
@@ -95,12 +100,14 @@ func TestReadmeCommands(t *testing.T) {
 	}
 }
 
-// Every README that shows commands runs at least one of them, except the
-// container example's, whose commands need a container engine and
-// quay.io (tests/container_test.go checks its docker run arguments).
+// Every README runs at least one of its commands, except the container
+// example's, whose commands need a container engine and quay.io
+// (tests/container_test.go checks its docker run arguments). Pages in
+// docs/ are reference as much as walkthrough: their blocks run, but a page
+// may have none.
 func TestEveryExampleReadmeRunsSomething(t *testing.T) {
 	for _, readme := range readmes(t) {
-		if filepath.Base(filepath.Dir(readme)) == "container" {
+		if filepath.Base(filepath.Dir(readme)) == "container" || filepath.Base(filepath.Dir(readme)) == "docs" {
 			continue
 		}
 		n := 0

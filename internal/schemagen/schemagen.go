@@ -208,7 +208,7 @@ func reflectTag(raw, key string) string {
 }
 
 // Paths lists every property path of a schema ("spec.aws.region"), sorted,
-// for comparing the schema with the README's config reference.
+// for comparing the schema with the config reference, docs/config.md.
 func Paths(schemaJSON []byte) ([]string, error) {
 	var s Schema
 	if err := json.Unmarshal(schemaJSON, &s); err != nil {
