@@ -68,7 +68,7 @@ update:
 
 fuzz:
 	go test ./render -run '^$$' -fuzz FuzzParseCredentialsRequests -fuzztime 60s
-	go test ./fn -run '^$$' -fuzz FuzzParseConfig -fuzztime 60s
+	go test ./pipeline -run '^$$' -fuzz FuzzParseConfig -fuzztime 60s
 	go test ./release -run '^$$' -fuzz FuzzLayerReader -fuzztime 60s
 
 # The image the examples name. docker when a daemon answers, else podman.

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stsrender/stsrender/internal/mototest"
+	"github.com/stsrender/stsrender/internal/testsupport/mototest"
 )
 
 // moto is the moto_server this package's tests share; nil when moto is

@@ -15,7 +15,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/stsrender/stsrender/internal/mototest"
+	"github.com/stsrender/stsrender/internal/testsupport/mototest"
 	"github.com/stsrender/stsrender/render"
 )
 

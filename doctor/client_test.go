@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/stsrender/stsrender/doctor"
-	"github.com/stsrender/stsrender/internal/testissuer"
+	"github.com/stsrender/stsrender/internal/testsupport/testissuer"
 	"github.com/stsrender/stsrender/render"
 )
 

@@ -20,8 +20,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/stsrender/stsrender/awsapply"
 	"github.com/stsrender/stsrender/doctor"
-	"github.com/stsrender/stsrender/internal/mototest"
-	"github.com/stsrender/stsrender/internal/testissuer"
+	"github.com/stsrender/stsrender/internal/testsupport/mototest"
+	"github.com/stsrender/stsrender/internal/testsupport/testissuer"
 	"github.com/stsrender/stsrender/render"
 )
 

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/stsrender/stsrender/fn"
+	"github.com/stsrender/stsrender/pipeline"
 	"github.com/stsrender/stsrender/render"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -70,7 +71,7 @@ func TestConfinedToTheKustomization(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.reason, func(t *testing.T) {
-			_, err := process(t, &fn.Processor{WorkDir: dir, Fetch: fn.ImageFetcher(nil)}, config(tc.spec))
+			_, err := process(t, &fn.Processor{WorkDir: dir, Fetch: pipeline.ImageFetcher(nil)}, config(tc.spec))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 			assert.NotContains(t, err.Error(), "hunter2", "no content of a file outside is ever quoted")
@@ -139,7 +140,7 @@ func TestApplyFromGitNeedsTheOperatorsConsent(t *testing.T) {
 }
 
 func TestDuplicateKeysAreRejected(t *testing.T) {
-	_, err := fn.ParseConfig("c.yaml", []byte(config("  aws:\n    accountID: \"999999999999\"\n")), ".")
+	_, err := pipeline.ParseConfig("c.yaml", []byte(config("  aws:\n    accountID: \"999999999999\"\n")), ".")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `key "aws" is written twice in the same mapping`)
 }
@@ -175,6 +176,6 @@ func TestLocalImagesNeedNoPullSecret(t *testing.T) {
 	}))
 	t.Setenv("STSRENDER_CACHE_DIR", t.TempDir())
 	cfg := config("  oidc:\n    publicKeyFile: sa-signer.pub\n  release:\n    image: oci:release-image\n    pullSecretFile: missing.json\n")
-	_, err := process(t, &fn.Processor{WorkDir: dir, Fetch: fn.ImageFetcher(nil)}, cfg)
+	_, err := process(t, &fn.Processor{WorkDir: dir, Fetch: pipeline.ImageFetcher(nil)}, cfg)
 	require.NoError(t, err, "an OCI layout needs no credentials: the pull secret is not read")
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/stsrender/stsrender/fn"
+	"github.com/stsrender/stsrender/pipeline"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -76,12 +77,12 @@ func TestOperatorInputs(t *testing.T) {
 				require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
 			}
 			config := "apiVersion: stsrender.dev/v1alpha1\nkind: STSCredentials\nmetadata: {name: x}\nspec:\n  name: x\n  aws: {accountID: \"123456789012\", region: us-east-2}\n  oidc: {publicKeyFile: sa.pub}\n  operators:\n" + c.operators
-			cfg, err := fn.ParseConfig("c.yaml", []byte(config), dir)
+			cfg, err := pipeline.ParseConfig("c.yaml", []byte(config), dir)
 			if err == nil {
 				err = cfg.Confine(dir)
 			}
 			if err == nil {
-				_, err = fn.Build(context.Background(), cfg, fn.Options{})
+				_, err = pipeline.Build(context.Background(), cfg, pipeline.Options{})
 			}
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), c.wantErr)
@@ -98,9 +99,9 @@ func TestOperatorServiceAccounts(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "sa.pub"), key, 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(strings.Replace(operatorRequestFile("a", "sa", "AWSProviderSpec", ""), "  serviceAccountNames: [sa]\n", "", 1)), 0o644))
 	config := "apiVersion: stsrender.dev/v1alpha1\nkind: STSCredentials\nmetadata: {name: x}\nspec:\n  name: x\n  aws: {accountID: \"123456789012\", region: us-east-2}\n  oidc: {publicKeyFile: sa.pub}\n  operators:\n  - {name: op, namespace: ops, credentialsRequests: [{file: a.yaml, serviceAccounts: [controller, velero]}]}\n"
-	cfg, err := fn.ParseConfig("c.yaml", []byte(config), dir)
+	cfg, err := pipeline.ParseConfig("c.yaml", []byte(config), dir)
 	require.NoError(t, err)
-	result, err := fn.Build(context.Background(), cfg, fn.Options{})
+	result, err := pipeline.Build(context.Background(), cfg, pipeline.Options{})
 	require.NoError(t, err)
 	require.Len(t, result.Model.Roles, 1)
 	assert.Equal(t, []string{"controller", "velero"}, result.Model.Roles[0].Request.ServiceAccountNames)

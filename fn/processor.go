@@ -3,13 +3,14 @@ package fn
 import (
 	"context"
 	"fmt"
-	"github.com/stsrender/stsrender/api/v1alpha1"
 	"io"
 	"os"
 	"slices"
 	"strings"
 
-	"github.com/stsrender/stsrender/internal/fsguard"
+	"github.com/stsrender/stsrender/api/v1alpha1"
+	"github.com/stsrender/stsrender/fsguard"
+	"github.com/stsrender/stsrender/pipeline"
 	"github.com/stsrender/stsrender/release"
 	"github.com/stsrender/stsrender/render"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -32,7 +33,7 @@ type Processor struct {
 	// Context bounds image pulls; nil means context.Background().
 	Context context.Context
 	// Fetch pulls release images; nil refuses spec.release.image.
-	Fetch FetchFunc
+	Fetch pipeline.FetchFunc
 	// Apply creates or repairs the AWS side of a model (spec.apply: true),
 	// deleting orphans when prune (spec.prune) is set; nil refuses
 	// spec.apply.
@@ -96,7 +97,7 @@ func (p *Processor) process(rl *framework.ResourceList) error {
 			return err
 		}
 	}
-	cfg, err := ParseConfig("functionConfig "+rl.FunctionConfig.GetName(), []byte(cfgYAML), dir)
+	cfg, err := pipeline.ParseConfig("functionConfig "+rl.FunctionConfig.GetName(), []byte(cfgYAML), dir)
 	if err != nil {
 		return err
 	}
@@ -123,7 +124,7 @@ func (p *Processor) process(rl *framework.ResourceList) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	result, err := Build(ctx, cfg, Options{Stream: stream, Fetch: p.Fetch})
+	result, err := pipeline.Build(ctx, cfg, pipeline.Options{Stream: stream, Fetch: p.Fetch})
 	if err != nil {
 		return err
 	}
@@ -170,7 +171,7 @@ func (p *Processor) process(rl *framework.ResourceList) error {
 // summaryResults are the info results saying what the render selected and
 // dropped, for the release and an upgrade target (kpt shows them;
 // kustomize does not, so a gate left unevaluated is also said on stderr).
-func summaryResults(result *Result) []*framework.Result {
+func summaryResults(result *pipeline.Result) []*framework.Result {
 	var out []*framework.Result
 	for _, sel := range []struct {
 		label     string
@@ -187,7 +188,7 @@ func summaryResults(result *Result) []*framework.Result {
 // splitItems drops the function's own config (kustomize hands it to a
 // generator as its only item) and collects the CredentialsRequests of the
 // stream.
-func splitItems(items []*yaml.RNode, cfg *Config, limits StreamLimits) (passThrough []*yaml.RNode, stream []render.Document, err error) {
+func splitItems(items []*yaml.RNode, cfg *pipeline.Config, limits StreamLimits) (passThrough []*yaml.RNode, stream []render.Document, err error) {
 	requests := 0
 	for i, item := range items {
 		if item.GetApiVersion() == v1alpha1.APIVersion && item.GetKind() == v1alpha1.Kind {

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 
 	"github.com/stsrender/stsrender/fn"
+	"github.com/stsrender/stsrender/pipeline"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/frameworktestutil"
 )
@@ -31,7 +32,7 @@ func TestProcessor(t *testing.T) {
 		t.Fatal(err)
 	}
 	processor := func() framework.ResourceListProcessor {
-		return &fn.Processor{Fetch: fn.ImageFetcher(io.Discard), Root: repo}
+		return &fn.Processor{Fetch: pipeline.ImageFetcher(io.Discard), Root: repo}
 	}
 	ok := frameworktestutil.ProcessorResultsChecker{
 		TestDataDirectory:        filepath.Join("testdata", "ok"),

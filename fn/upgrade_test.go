@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/stsrender/stsrender/fn"
+	"github.com/stsrender/stsrender/pipeline"
 	"github.com/stsrender/stsrender/release/releasetest"
 	"github.com/stsrender/stsrender/render"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -69,12 +70,12 @@ func upgradeConfig(from, to, extra string) string {
 	return config(spec + extra)
 }
 
-func build(t *testing.T, dir, cfg string) *fn.Result {
+func build(t *testing.T, dir, cfg string) *pipeline.Result {
 	t.Helper()
-	c, err := fn.ParseConfig("c.yaml", []byte(cfg), dir)
+	c, err := pipeline.ParseConfig("c.yaml", []byte(cfg), dir)
 	require.NoError(t, err)
 	require.NoError(t, c.Confine(dir))
-	res, err := fn.Build(context.Background(), c, fn.Options{Fetch: fn.ImageFetcher(io.Discard)})
+	res, err := pipeline.Build(context.Background(), c, pipeline.Options{Fetch: pipeline.ImageFetcher(io.Discard)})
 	require.NoError(t, err)
 	return res
 }
@@ -152,9 +153,9 @@ metadata:
 
 func TestUpgradeRefusesADowngrade(t *testing.T) {
 	dir := upgradeDir(t)
-	c, err := fn.ParseConfig("c.yaml", []byte(upgradeConfig("4.22", "4.18", "")), dir)
+	c, err := pipeline.ParseConfig("c.yaml", []byte(upgradeConfig("4.22", "4.18", "")), dir)
 	require.NoError(t, err)
-	_, err = fn.Build(context.Background(), c, fn.Options{Fetch: fn.ImageFetcher(io.Discard)})
+	_, err = pipeline.Build(context.Background(), c, pipeline.Options{Fetch: pipeline.ImageFetcher(io.Discard)})
 	assert.ErrorContains(t, err, "spec.release.upgradeTo: 4.18.0 is older than the current release 4.22.0: OpenShift clusters are not downgraded")
 }
 
@@ -164,7 +165,7 @@ func TestUpgradeConfigValidation(t *testing.T) {
 		"  release:\n    image: oci:x\n  outputs:\n    namespaces: true\n": "spec.outputs.namespaces: only meaningful with spec.release.upgradeTo",
 		"  prune: true\n": "spec.prune: only meaningful with spec.apply: true",
 	} {
-		_, err := fn.ParseConfig("c.yaml", []byte(config("  oidc:\n    publicKeyFile: k.pub\n"+spec)), ".")
+		_, err := pipeline.ParseConfig("c.yaml", []byte(config("  oidc:\n    publicKeyFile: k.pub\n"+spec)), ".")
 		assert.ErrorContains(t, err, want)
 	}
 }
@@ -176,7 +177,7 @@ func TestUpgradeWindowInTheFunction(t *testing.T) {
 	node, err := yaml.Parse(upgradeConfig("4.18", "4.22", ""))
 	require.NoError(t, err)
 	rl := &framework.ResourceList{FunctionConfig: node}
-	require.NoError(t, (&fn.Processor{WorkDir: dir, Fetch: fn.ImageFetcher(io.Discard)}).Process(rl))
+	require.NoError(t, (&fn.Processor{WorkDir: dir, Fetch: pipeline.ImageFetcher(io.Discard)}).Process(rl))
 	var found bool
 	for _, item := range rl.Items {
 		if item.GetKind() == "CloudCredential" {

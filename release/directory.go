@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/stsrender/stsrender/internal/fsguard"
+	"github.com/stsrender/stsrender/fsguard"
 	"github.com/stsrender/stsrender/render"
 )
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/stsrender/stsrender/internal/fsguard"
+	"github.com/stsrender/stsrender/fsguard"
 	"github.com/stsrender/stsrender/render"
 )
 

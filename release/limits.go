@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stsrender/stsrender/internal/fsguard"
+	"github.com/stsrender/stsrender/fsguard"
 )
 
 // Limits bound what a release image may make stsrender read and keep. A

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/stsrender/stsrender/internal/mototest"
+	"github.com/stsrender/stsrender/internal/testsupport/mototest"
 )
 
 // awsEnv points the AWS SDK at moto the way users point it at any endpoint.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/stsrender/stsrender/internal/mototest"
+	"github.com/stsrender/stsrender/internal/testsupport/mototest"
 )
 
 // TestMissingManagedPolicyFailsAtOnce: the ROSA HCP example against a moto

@@ -15,7 +15,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/stsrender/stsrender/internal/podmantest"
+	"github.com/stsrender/stsrender/internal/testsupport/podmantest"
 )
 
 // The test image is the Dockerfile's final stage without its base image

@@ -12,7 +12,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/stsrender/stsrender/internal/mototest"
+	"github.com/stsrender/stsrender/internal/testsupport/mototest"
 )
 
 var update = flag.Bool("update", false, "rewrite the examples' expected output from the actual output")

@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/stsrender/stsrender/internal/testissuer"
+	"github.com/stsrender/stsrender/internal/testsupport/testissuer"
 	"sigs.k8s.io/yaml"
 )
 

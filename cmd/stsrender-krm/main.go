@@ -17,8 +17,8 @@ import (
 	"syscall"
 
 	"github.com/stsrender/stsrender/internal/krm"
-	"github.com/stsrender/stsrender/internal/safetext"
 	"github.com/stsrender/stsrender/render"
+	"github.com/stsrender/stsrender/safetext"
 	"golang.org/x/term"
 )
 

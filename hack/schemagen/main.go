@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/stsrender/stsrender/api/schemagen"
 	"github.com/stsrender/stsrender/api/v1alpha1"
-	"github.com/stsrender/stsrender/internal/schemagen"
 )
 
 func main() {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/stsrender/stsrender/awsapply"
-	"github.com/stsrender/stsrender/fn"
+	"github.com/stsrender/stsrender/pipeline"
 	"github.com/stsrender/stsrender/render"
 	"golang.org/x/term"
 )
@@ -37,7 +37,7 @@ func (f *awsFlags) planner(ctx context.Context, s Streams) (*awsapply.Planner, e
 	if err != nil {
 		return nil, err
 	}
-	result, err := fn.Build(ctx, cfg, fn.Options{Fetch: fetcher(s)})
+	result, err := pipeline.Build(ctx, cfg, pipeline.Options{Fetch: fetcher(s)})
 	if err != nil {
 		return nil, err
 	}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/stsrender/stsrender/api/v1alpha1"
-	"github.com/stsrender/stsrender/fn"
 	"github.com/stsrender/stsrender/iamref"
+	"github.com/stsrender/stsrender/pipeline"
 	"github.com/stsrender/stsrender/release"
 	"github.com/stsrender/stsrender/render"
 )
@@ -44,7 +44,7 @@ a table for a pull-request comment.`,
 			if err := checkOutput(output, "text", "json", "markdown"); err != nil {
 				return err
 			}
-			cfg := fn.NewConfig(&v1alpha1.STSCredentials{Spec: v1alpha1.Spec{Name: "<name>"}}, ".")
+			cfg := pipeline.NewConfig(&v1alpha1.STSCredentials{Spec: v1alpha1.Spec{Name: "<name>"}}, ".")
 			if configFile != "" {
 				var err error
 				if cfg, err = loadConfigFile(configFile); err != nil {
@@ -68,12 +68,12 @@ a table for a pull-request comment.`,
 				}
 				cfg.Spec.Release.PullSecretFile = abs
 			}
-			opts := fn.Options{Fetch: fetcher(s)}
-			before, fromVersion, err := fn.SelectSource(cmd.Context(), cfg, from, opts)
+			opts := pipeline.Options{Fetch: fetcher(s)}
+			before, fromVersion, err := pipeline.SelectSource(cmd.Context(), cfg, from, opts)
 			if err != nil {
 				return fmt.Errorf("--from: %w", err)
 			}
-			after, toVersion, err := fn.SelectSource(cmd.Context(), cfg, to, opts)
+			after, toVersion, err := pipeline.SelectSource(cmd.Context(), cfg, to, opts)
 			if err != nil {
 				return fmt.Errorf("--to: %w", err)
 			}

@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/stsrender/stsrender/awsapply"
 	"github.com/stsrender/stsrender/doctor"
-	"github.com/stsrender/stsrender/fn"
-	"github.com/stsrender/stsrender/internal/fsguard"
+	"github.com/stsrender/stsrender/fsguard"
+	"github.com/stsrender/stsrender/pipeline"
 )
 
 func newDoctorCommand(s Streams) *cobra.Command {
@@ -73,7 +73,7 @@ read-only: stsrender permissions lists what it needs.`,
 				if err != nil {
 					return err
 				}
-				result, err := fn.Build(ctx, cfg, fn.Options{Fetch: fetcher(s)})
+				result, err := pipeline.Build(ctx, cfg, pipeline.Options{Fetch: fetcher(s)})
 				if err != nil {
 					return err
 				}

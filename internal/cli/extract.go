@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/stsrender/stsrender/api/v1alpha1"
-	"github.com/stsrender/stsrender/fn"
-	"github.com/stsrender/stsrender/internal/fsguard"
+	"github.com/stsrender/stsrender/fsguard"
+	"github.com/stsrender/stsrender/pipeline"
 	"github.com/stsrender/stsrender/release"
 	"github.com/stsrender/stsrender/render"
 )
@@ -44,7 +44,7 @@ func (f *releaseFlags) fetch(ctx context.Context, s Streams, ref string) (*relea
 		}
 		secret = &release.PullSecret{Label: "--pull-secret " + f.pullSecret, Data: data}
 	}
-	client, err := fn.NewReleaseClient(v1alpha1.ReleaseSpec{Image: ref, Insecure: f.insecure, AllLayers: f.allLayers, Platform: f.platform}, secret, s.Err)
+	client, err := pipeline.NewReleaseClient(v1alpha1.ReleaseSpec{Image: ref, Insecure: f.insecure, AllLayers: f.allLayers, Platform: f.platform}, secret, s.Err)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"github.com/stsrender/stsrender/fn"
+	"github.com/stsrender/stsrender/pipeline"
 )
 
-func fetcher(s Streams) fn.FetchFunc { return fn.ImageFetcher(s.Err) }
+func fetcher(s Streams) pipeline.FetchFunc { return pipeline.ImageFetcher(s.Err) }

@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-	"github.com/stsrender/stsrender/fn"
-	"github.com/stsrender/stsrender/internal/fsguard"
+	"github.com/stsrender/stsrender/fsguard"
+	"github.com/stsrender/stsrender/pipeline"
 	"github.com/stsrender/stsrender/release"
 )
 
@@ -49,7 +49,7 @@ config: there are no manifests.`,
 			if cfg.Spec.Apply {
 				fmt.Fprintln(s.Err, "stsrender: note: spec.apply is carried out by the KRM function and by stsrender apply; render only writes files")
 			}
-			result, err := fn.Build(cmd.Context(), cfg, fn.Options{CredentialsRequestsDir: crDir, Fetch: fetcher(s)})
+			result, err := pipeline.Build(cmd.Context(), cfg, pipeline.Options{CredentialsRequestsDir: crDir, Fetch: fetcher(s)})
 			if err != nil {
 				return err
 			}
@@ -81,12 +81,12 @@ config: there are no manifests.`,
 	return cmd
 }
 
-func loadConfigFile(path string) (*fn.Config, error) {
+func loadConfigFile(path string) (*pipeline.Config, error) {
 	data, err := fsguard.ReadRegular(path, fsguard.MaxConfigBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return fn.ParseConfig(path, data, filepath.Dir(path))
+	return pipeline.ParseConfig(path, data, filepath.Dir(path))
 }
 
 // printSummary prints what a selection kept and dropped, in one line.
@@ -99,7 +99,7 @@ func printSummary(s Streams, label string, sel *release.Selection) {
 
 // printResultSummary prints the summaries of a build: the release, and the
 // target of an upgrade window.
-func printResultSummary(s Streams, result *fn.Result) {
+func printResultSummary(s Streams, result *pipeline.Result) {
 	printSummary(s, "release", result.Selection)
 	printSummary(s, "upgrade target", result.Target)
 	for _, w := range result.Warnings {

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/stsrender/stsrender/internal/safetext"
+	"github.com/stsrender/stsrender/safetext"
 )
 
 // Streams are the process's standard streams.

@@ -14,7 +14,8 @@ import (
 	"strconv"
 
 	"github.com/stsrender/stsrender/fn"
-	"github.com/stsrender/stsrender/internal/fsguard"
+	"github.com/stsrender/stsrender/fsguard"
+	"github.com/stsrender/stsrender/pipeline"
 	"github.com/stsrender/stsrender/render"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -60,7 +61,7 @@ func Run(ctx context.Context, input []byte, out, log io.Writer, apply ApplyFunc)
 	p := &fn.Processor{
 		StreamLimits: limits,
 		Context:      ctx,
-		Fetch:        fn.ImageFetcher(log),
+		Fetch:        pipeline.ImageFetcher(log),
 		Apply:        apply,
 		Log:          log,
 		Explain:      explain,

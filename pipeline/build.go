@@ -1,4 +1,4 @@
-package fn
+package pipeline
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/stsrender/stsrender/fsguard"
 	"github.com/stsrender/stsrender/iamref"
-	"github.com/stsrender/stsrender/internal/fsguard"
 	"github.com/stsrender/stsrender/release"
 	"github.com/stsrender/stsrender/render"
 )

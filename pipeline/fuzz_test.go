@@ -1,4 +1,4 @@
-package fn_test
+package pipeline_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/stsrender/stsrender/fn"
+	"github.com/stsrender/stsrender/pipeline"
 )
 
 // FuzzParseConfig feeds arbitrary bytes to the config parser, which reads
@@ -21,7 +21,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte("apiVersion: stsrender.dev/v1alpha1\nkind: STSCredentials\nspec: {aws: {accountID: 1}, aws: {}}\n"))
 	f.Add([]byte("a: &a [*a]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := fn.ParseConfig("fuzz.yaml", data, t.TempDir())
+		cfg, err := pipeline.ParseConfig("fuzz.yaml", data, t.TempDir())
 		if err != nil {
 			return
 		}
@@ -30,7 +30,7 @@ func FuzzParseConfig(f *testing.F) {
 		}
 		if cfg.Spec.ROSA != nil && cfg.Spec.OIDC.PublicKeyFile == "" {
 			// A ROSA HCP render reads no file and no image: run it whole.
-			_, _ = fn.Build(context.Background(), cfg, fn.Options{})
+			_, _ = pipeline.Build(context.Background(), cfg, pipeline.Options{})
 		}
 	})
 }

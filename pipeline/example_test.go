@@ -1,11 +1,11 @@
-package fn_test
+package pipeline_test
 
 import (
 	"context"
 	"fmt"
 	"path/filepath"
 
-	"github.com/stsrender/stsrender/fn"
+	"github.com/stsrender/stsrender/pipeline"
 )
 
 // Render the requests of a directory for a cluster, as `stsrender render`
@@ -20,12 +20,12 @@ spec:
   oidc: {publicKeyFile: shared/sa-signer.pub}
   release: {manifestsDir: shared/requests}
 `)
-	cfg, err := fn.ParseConfig("example.yaml", config, "testdata")
+	cfg, err := pipeline.ParseConfig("example.yaml", config, "testdata")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	result, err := fn.Build(context.Background(), cfg, fn.Options{})
+	result, err := pipeline.Build(context.Background(), cfg, pipeline.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -46,7 +46,7 @@ spec:
 
 // A typo in the config is reported with its path.
 func ExampleParseConfig_unknownField() {
-	_, err := fn.ParseConfig("cluster.yaml", []byte("apiVersion: stsrender.dev/v1alpha1\nkind: STSCredentials\nspec:\n  aws:\n    acountID: x\n"), ".")
+	_, err := pipeline.ParseConfig("cluster.yaml", []byte("apiVersion: stsrender.dev/v1alpha1\nkind: STSCredentials\nspec:\n  aws:\n    acountID: x\n"), ".")
 	fmt.Println(err)
 	// Output:
 	// cluster.yaml: spec.aws.acountID: unknown field (known fields: accountID, permissionsBoundaryARN, region, roleNaming, rolePath, tags)

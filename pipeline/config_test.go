@@ -1,4 +1,4 @@
-package fn_test
+package pipeline_test
 
 import (
 	"strings"
@@ -6,7 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/stsrender/stsrender/fn"
+
+	"github.com/stsrender/stsrender/pipeline"
 )
 
 // TestConfigTypeErrorsSpeakYAML puts a value of the wrong type in every
@@ -26,7 +27,7 @@ func TestConfigTypeErrorsSpeakYAML(t *testing.T) {
 		{"a mapping where a string goes", "  name: {a: b}\n", "spec.name: expected a string, found a mapping"},
 	}
 	for _, tc := range cases {
-		_, err := fn.ParseConfig("c.yaml", []byte("apiVersion: stsrender.dev/v1alpha1\nkind: STSCredentials\nspec:\n"+tc.spec), ".")
+		_, err := pipeline.ParseConfig("c.yaml", []byte("apiVersion: stsrender.dev/v1alpha1\nkind: STSCredentials\nspec:\n"+tc.spec), ".")
 		require.Error(t, err, tc.reason)
 		assert.Contains(t, err.Error(), tc.want, tc.reason)
 		for _, goism := range []string{"Go struct", "json:", "unmarshal", "AWSSpec"} {

@@ -1,4 +1,4 @@
-package fn
+package pipeline
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/stsrender/stsrender/internal/fsguard"
+	"github.com/stsrender/stsrender/fsguard"
 	"github.com/stsrender/stsrender/release"
 )
 

@@ -1,9 +1,9 @@
-package fn
+package pipeline
 
 import (
 	"errors"
 	"github.com/stsrender/stsrender/api/v1alpha1"
-	"github.com/stsrender/stsrender/internal/fsguard"
+	"github.com/stsrender/stsrender/fsguard"
 	"github.com/stsrender/stsrender/render"
 )
 

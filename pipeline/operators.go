@@ -1,11 +1,11 @@
-package fn
+package pipeline
 
 import (
 	"fmt"
 	"slices"
 
 	"github.com/stsrender/stsrender/api/v1alpha1"
-	"github.com/stsrender/stsrender/internal/fsguard"
+	"github.com/stsrender/stsrender/fsguard"
 	"github.com/stsrender/stsrender/render"
 )
 
