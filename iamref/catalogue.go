@@ -27,7 +27,6 @@ var levelNames = map[byte]string{'L': LevelList, 'R': LevelRead, 'W': LevelWrite
 type Catalogue struct {
 	text     []byte
 	services map[string]*Service
-	blocks   map[string][]byte // each service's lines, indexed on first use
 }
 
 // Service is one service prefix's actions and condition keys.
@@ -69,43 +68,68 @@ func (c *Catalogue) Service(prefix string) (*Service, bool) {
 	return s, s != nil
 }
 
-// index finds every service's block in one pass over the text.
-func (c *Catalogue) index() {
-	c.blocks = map[string][]byte{}
+// block finds a service's lines by binary search over the text, which
+// hack/iamdata writes sorted by prefix: a render names a dozen services, and
+// a pass over all 595 KB to index them was most of a review's cost.
+func (c *Catalogue) block(prefix string) ([]byte, bool) {
 	marker := []byte("\n=")
-	start := bytes.Index(c.text, marker)
-	for start >= 0 {
-		block := c.text[start+1:]
-		next := bytes.Index(block, marker)
-		if next >= 0 {
-			block = block[:next+1]
+	lo, hi := 0, len(c.text)
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		i := bytes.Index(c.text[mid:], marker)
+		if i < 0 {
+			hi = mid
+			continue
 		}
+		start := mid + i + 1
+		block := c.text[start:]
 		header, _, _ := bytes.Cut(block[1:], []byte(" "))
-		c.blocks[string(header)] = block
-		if next < 0 {
-			break
+		switch cmp := strings.Compare(string(header), prefix); {
+		case cmp < 0:
+			lo = start
+		case cmp > 0:
+			hi = mid
+		default:
+			if next := bytes.Index(block, marker); next >= 0 {
+				block = block[:next+1]
+			}
+			return block, true
 		}
-		start += 1 + next
 	}
+	return nil, false
 }
 
 func (c *Catalogue) parse(prefix string) *Service {
-	if c.blocks == nil {
-		c.index()
-	}
-	block, ok := c.blocks[prefix]
+	block, ok := c.block(prefix)
 	if !ok {
 		return nil
 	}
-	lines := strings.Split(strings.TrimSpace(string(block)), "\n")
-	s := &Service{Prefix: prefix, Name: strings.TrimPrefix(lines[0], "="+prefix+" "), Actions: map[string]Action{}, patterns: map[string]*regexp.Regexp{}}
-	for _, l := range lines[1:] {
-		if key, ok := strings.CutPrefix(l, "?"); ok {
+	// One pass over one copy of the block, the action map sized from its
+	// line count, names and keys sliced from that copy and its lower-case
+	// twin (ASCII, so offsets agree): ec2's 700 actions made Split, a copy
+	// per name and the map's growth most of a review's cost.
+	text := strings.TrimSpace(string(block))
+	lower := strings.ToLower(text)
+	header, _, _ := strings.Cut(text, "\n")
+	s := &Service{
+		Prefix:   prefix,
+		Name:     strings.TrimPrefix(header, "="+prefix+" "),
+		Actions:  make(map[string]Action, strings.Count(text, "\n")),
+		patterns: map[string]*regexp.Regexp{},
+	}
+	for at := len(header) + 1; at < len(text); {
+		end := strings.IndexByte(text[at:], '\n')
+		if end < 0 {
+			end = len(text) - at
+		}
+		line, lowerLine := text[at:at+end], lower[at:at+end]
+		at += end + 1
+		if key, ok := strings.CutPrefix(line, "?"); ok {
 			s.conditionKeys = append(s.conditionKeys, key)
 			continue
 		}
-		name, code, _ := strings.Cut(l, " ")
-		s.Actions[strings.ToLower(name)] = Action{Name: name, Level: levelNames[code[0]]}
+		name, code, _ := strings.Cut(line, " ")
+		s.Actions[lowerLine[:len(name)]] = Action{Name: name, Level: levelNames[code[0]]}
 	}
 	return s
 }
