@@ -98,9 +98,7 @@ func TestAnnotationCannotRunCommands(t *testing.T) {
 // operator's; envs that set them are refused before any file is read.
 func TestAnnotationCannotWidenRootOrLimits(t *testing.T) {
 	outside := filepath.Join(t.TempDir(), "outside.pub")
-	pub, err := os.ReadFile(filepath.Join(e2e.root, "examples", "quickstart", "sa-signer.pub"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(outside, pub, 0o644))
+	writeQuickstartKey(t, outside)
 	for _, c := range []struct {
 		reason, envs, config, want string
 	}{

@@ -292,9 +292,7 @@ func TestContainerFunctionWithPodman(t *testing.T) {
 func TestContainerAnnotationCannotMountOrSetEnv(t *testing.T) {
 	e := podman(t)
 	outside := t.TempDir()
-	pub, err := os.ReadFile(filepath.Join(e2e.root, "examples", "quickstart", "sa-signer.pub"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(outside, "tenant.pub"), pub, 0o644))
+	writeQuickstartKey(t, filepath.Join(outside, "tenant.pub"))
 	for _, c := range []struct{ reason, annotation, want string }{
 		// kustomize refuses an absolute src, not a symlink in Git that leads out.
 		{"a host directory mounted through a symlink", "        mounts:\n        - {type: bind, src: ./tenant, dst: /host}\n", "container.mounts /host: a mount in the annotation"},

@@ -119,15 +119,11 @@ func copyExample(t *testing.T, name string) string {
 }
 
 // installerExample is examples/installer with the public key its cluster.yaml
-// names in place: the one of the quickstart, so that renders are
-// reproducible (the documented flow makes a fresh key with create-key-pair).
+// names in place: the quickstart's.
 func installerExample(t *testing.T) string {
 	t.Helper()
 	dir := copyExample(t, "installer")
-	pub, err := os.ReadFile(filepath.Join(e2e.root, "examples", "quickstart", "sa-signer.pub"))
-	require.NoError(t, err)
-	require.NoError(t, os.MkdirAll(filepath.Join(dir, "keys"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "keys", "serviceaccount-signer.public"), pub, 0o644))
+	writeQuickstartKey(t, filepath.Join(dir, "keys", "serviceaccount-signer.public"))
 	return dir
 }
 
@@ -158,4 +154,14 @@ func createBucket(t *testing.T, env []string, name, policy string) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Less(t, resp.StatusCode, 300)
+}
+
+// writeQuickstartKey puts the quickstart's public key at path: a key whose
+// renders the tests know (the documented flow makes a fresh one).
+func writeQuickstartKey(t *testing.T, path string) {
+	t.Helper()
+	pub, err := os.ReadFile(filepath.Join(e2e.root, "examples", "quickstart", "sa-signer.pub"))
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, pub, 0o644))
 }

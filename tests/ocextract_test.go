@@ -41,9 +41,7 @@ var awsRequestFiles = []string{
 func techPreviewConfig(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	pub, err := os.ReadFile(filepath.Join(e2e.root, "examples", "quickstart", "sa-signer.pub"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "sa.pub"), pub, 0o644))
+	writeQuickstartKey(t, filepath.Join(dir, "sa.pub"))
 	config := filepath.Join(dir, "tp.yaml")
 	require.NoError(t, os.WriteFile(config, []byte(`apiVersion: stsrender.dev/v1alpha1
 kind: STSCredentials

@@ -22,9 +22,7 @@ import (
 func TestOperatorCreatedRequests(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.CopyFS(filepath.Join(dir, "requests"), os.DirFS(filepath.Join(e2e.root, "tests", "testdata", "operator-requests"))))
-	pub, err := os.ReadFile(filepath.Join(e2e.root, "examples", "quickstart", "sa-signer.pub"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "sa.pub"), pub, 0o644))
+	writeQuickstartKey(t, filepath.Join(dir, "sa.pub"))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "cluster.yaml"), []byte(`apiVersion: stsrender.dev/v1alpha1
 kind: STSCredentials
 metadata: {name: ops}
